@@ -1,0 +1,43 @@
+# Two commands for a fresh machine: `make demo` and `make test`. Both build .venv themselves.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The CPU build of torch goes in first, so that nothing later resolves the multi-GB CUDA build.
+# This machine image serves torch 2.13.0 (CPU) from a local wheel; elsewhere use, for example,
+#   make test TORCH=torch TORCH_INDEX=https://download.pytorch.org/whl/cpu
+TORCH ?= torch==2.13.0
+TORCH_INDEX ?=
+# Versions known to pass together; `make CONSTRAINTS=` installs the newest instead.
+CONSTRAINTS ?= constraints.txt
+STAMP := $(VENV)/.oci-tei-installed
+
+.PHONY: install demo test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml $(CONSTRAINTS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH)"
+	$(BIN)/python -m pip install -q $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) -e ".[dev,bench]" "$(TORCH)"
+	@$(BIN)/python -c "import torch, sys; sys.exit('CUDA build of torch installed' if torch.version.cuda else 0)"
+	touch $@
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/python -m examples.demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+test: lint typecheck
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/serve_throughput.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache out
