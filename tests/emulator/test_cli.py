@@ -1,0 +1,64 @@
+"""``oci-tei emulate`` as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import oci
+
+from tests.fixtures.oci import OCIKeys, write_oci_config
+
+
+def test_emulate_trusts_default_profile_and_serves(tmp_path: Path, oci_keys: OCIKeys) -> None:
+    config = write_oci_config(tmp_path / "config", oci_keys.trusted)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "oci_tei.cli",
+            "emulate",
+            "--port",
+            "0",
+            "--oci-config",
+            str(config),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("OCI emulator listening on http://127.0.0.1:")
+        url = first.split()[-1]
+        assert oci_keys.trusted.fingerprint in process.stdout.readline()
+        client = oci.object_storage.ObjectStorageClient(
+            oci.config.from_file(str(config)), service_endpoint=url
+        )
+        assert client.get_namespace().status == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert process.returncode == 0
+
+
+def test_emulate_rejects_bad_options(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "oci_tei.cli", "emulate", "--trust-public-key", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "cannot read key file" in result.stdout
+    result = subprocess.run(
+        [sys.executable, "-m", "oci_tei.cli", "emulate", "--fault-429", "2"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "probability" in result.stderr
