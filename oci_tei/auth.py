@@ -23,7 +23,14 @@ from typing import Any, Literal, cast, get_args
 
 from oci_tei.errors import ConfigurationError
 
-__all__ = ["AUTH_TYPES", "AuthSpec", "AuthType", "RequestSigner", "auth_from_arguments"]
+__all__ = [
+    "AUTH_TYPES",
+    "AuthSpec",
+    "AuthType",
+    "RequestSigner",
+    "auth_from_arguments",
+    "resolve_auth_type",
+]
 
 AuthType = Literal["api_key", "security_token", "resource_principal", "instance_principal"]
 AUTH_TYPES: tuple[str, ...] = get_args(AuthType)
@@ -207,8 +214,12 @@ def _principal_of(signer: Any) -> AuthType | None:
     return None
 
 
-def _resolve_type(spec: AuthSpec) -> AuthSpec:
-    """Apply the automatic selection documented in the module docstring."""
+def resolve_auth_type(spec: AuthSpec) -> AuthSpec:
+    """Apply the automatic selection documented in the module docstring (no I/O).
+
+    oracle-ads' global ``set_auth`` is not consulted here: only :class:`RequestSigner`
+    does, when it builds a signer in a program that already imported ADS.
+    """
     if spec.auth_type is not None:
         return spec
     from_env = os.environ.get(_IAM_TYPE_ENV)
@@ -259,7 +270,7 @@ def _build_signer(spec: AuthSpec) -> tuple[AuthSpec, Any]:
     ads_signer = _ads_global_signer(spec)
     if ads_signer is not None:
         return ads_signer
-    spec = _resolve_type(spec)
+    spec = resolve_auth_type(spec)
     import oci
 
     kwargs = dict(spec.signer_kwargs)

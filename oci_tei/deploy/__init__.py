@@ -1,0 +1,24 @@
+"""One command from a Hugging Face model id to a smoke-tested TEI deployment on OCI.
+
+The modules, in the order a deploy uses them:
+
+* :mod:`~oci_tei.deploy.spec` — the YAML spec, ``${VAR}`` interpolation
+  (:mod:`~oci_tei.deploy.interpolate`), validation with field-named errors.
+* :mod:`~oci_tei.deploy.shapes` and :mod:`~oci_tei.deploy.images` — shape -> TEI image tag,
+  OCIR target, ``docker`` commands.
+* :mod:`~oci_tei.deploy.bandwidth` — load-balancer bandwidth advice and shape capacity.
+* :mod:`~oci_tei.deploy.container` and :mod:`~oci_tei.deploy.naming` — TEI command line,
+  environment, names.
+* :mod:`~oci_tei.deploy.plan` — the ordered steps with their inputs (offline).
+* :mod:`~oci_tei.deploy.ads_resources` — the oracle-ads objects, as the seed builds them.
+* :mod:`~oci_tei.deploy.download`, :mod:`~oci_tei.deploy.upload`,
+  :mod:`~oci_tei.deploy.connection`, :mod:`~oci_tei.deploy.executor` — the steps that call
+  the Hub and OCI.
+* :mod:`~oci_tei.deploy.cli` — the ``oci-tei`` subcommands.
+
+Importing this package imports nothing heavy; oracle-ads loads only where it is used.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,103 @@
+"""How the deploy commands reach OCI: an identity plus, optionally, a service endpoint.
+
+The identity is the package's :class:`oci_tei.auth.AuthSpec` (no key material). oracle-ads
+keeps its own global auth, so :meth:`Connection.configure_ads` hands the identity to
+``ads.set_auth``; the oci SDK clients this module builds take the very signer ADS built,
+so ADS calls and our own calls always act as the same principal. ``service_endpoint``
+points every client at another control plane (the OCI emulator, on loopback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from oci_tei.auth import AUTH_TYPES, AuthSpec, resolve_auth_type
+
+__all__ = ["Connection", "add_connection_arguments", "connection_from_args"]
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where and as whom deploy commands call OCI.
+
+    Attributes:
+        auth: The identity (``auth_type`` None selects automatically, as the client does).
+        service_endpoint: Base URL for every OCI client instead of the region's endpoints.
+    """
+
+    auth: AuthSpec = field(default_factory=AuthSpec)
+    service_endpoint: str | None = None
+
+    def ads_auth_type(self) -> str:
+        """The auth type for ``ads.set_auth``: explicit, else the client's automatic choice."""
+        resolved = resolve_auth_type(self.auth).auth_type
+        assert resolved is not None
+        return resolved
+
+    def configure_ads(self) -> None:
+        """Make oracle-ads (and :meth:`client`) use this identity and endpoint."""
+        import ads
+
+        kwargs: dict[str, Any] = {}
+        if self.auth.config_file:
+            kwargs["oci_config_location"] = os.path.expanduser(self.auth.config_file)
+        if self.auth.profile:
+            kwargs["profile"] = self.auth.profile
+        if self.auth.signer_kwargs:
+            kwargs["signer_kwargs"] = dict(self.auth.signer_kwargs)
+        if self.service_endpoint:
+            kwargs["client_kwargs"] = {"service_endpoint": self.service_endpoint}
+        ads.set_auth(self.ads_auth_type(), **kwargs)
+
+    def client(self, client_class: Any, *, region: str | None = None) -> Any:
+        """An oci SDK client (e.g. ``oci.data_science.DataScienceClient``) as ADS would build it.
+
+        Args:
+            client_class: The SDK client class.
+            region: Target region when no service endpoint is set (the spec's).
+        """
+        from ads.common.auth import default_signer
+
+        auth = default_signer()
+        client = client_class(auth["config"], signer=auth["signer"], **auth["client_kwargs"])
+        if region and not self.service_endpoint:
+            client.base_client.set_region(region)
+        return client
+
+    def configured_region(self) -> str | None:
+        """The region the identity's config or signer names, if any."""
+        from ads.common.auth import default_signer
+
+        auth = default_signer()
+        region = (auth.get("config") or {}).get("region")
+        return region or getattr(auth.get("signer"), "region", None)
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--auth``, ``--profile``, ``--config-file`` and ``--service-endpoint``."""
+    group = parser.add_argument_group("OCI access")
+    group.add_argument(
+        "--auth",
+        choices=AUTH_TYPES,
+        default=None,
+        help="identity: api_key, security_token, resource_principal or instance_principal "
+        "(default: OCI_IAM_TYPE, resource principal inside OCI, else api_key)",
+    )
+    group.add_argument("--profile", default=None, help="profile in the OCI config file")
+    group.add_argument("--config-file", default=None, help="OCI config file (~/.oci/config)")
+    group.add_argument(
+        "--service-endpoint",
+        default=None,
+        help="send every OCI call to this base URL (e.g. the oci-tei emulator)",
+    )
+
+
+def connection_from_args(args: argparse.Namespace) -> Connection:
+    """The :class:`Connection` the parsed ``--auth``... arguments describe."""
+    return Connection(
+        auth=AuthSpec(args.auth, args.profile, args.config_file),
+        service_endpoint=args.service_endpoint,
+    )
