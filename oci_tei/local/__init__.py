@@ -1,0 +1,29 @@
+"""A local, offline server that speaks Text Embeddings Inference's HTTP API.
+
+It serves a real sentence-transformers model on CPU with TEI's routes, JSON shapes,
+status codes (per TEI version, ``--compat``), limits, dynamic batching and metrics, so
+clients and the OCI emulator can be exercised without TEI's container::
+
+    from oci_tei.local import LocalServer, ServerSettings
+
+    with LocalServer(ServerSettings(port=0)) as server:
+        print(server.url)
+
+Importing this package is cheap: torch and sentence-transformers load with the model.
+"""
+
+from __future__ import annotations
+
+from oci_tei.local.backend import Backend, load_backend
+from oci_tei.local.errors import ModelLoadError, StartupError
+from oci_tei.local.server import LocalServer
+from oci_tei.local.settings import ServerSettings
+
+__all__ = [
+    "Backend",
+    "LocalServer",
+    "ModelLoadError",
+    "ServerSettings",
+    "StartupError",
+    "load_backend",
+]

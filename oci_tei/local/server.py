@@ -1,0 +1,197 @@
+"""``LocalServer``: one TEI-compatible server on its own event loop in a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import signal
+import threading
+from types import TracebackType
+
+from aiohttp import web
+
+from oci_tei.local.app import build_app
+from oci_tei.local.backend import Backend, load_backend
+from oci_tei.local.errors import StartupError
+from oci_tei.local.settings import ServerSettings
+
+logger = logging.getLogger(__name__)
+
+_START_TIMEOUT = 60.0
+_STOP_TIMEOUT = 30.0
+
+
+class LocalServer:
+    """A local TEI-compatible embedding server.
+
+    ``start()`` serves on a private event loop in a daemon thread and returns once the
+    socket is bound; ``stop()`` drains in-flight requests and is idempotent. Servers may
+    share one backend (``load_backend`` caches them), since loading a model takes seconds.
+
+    Args:
+        settings: The server's settings; defaults to ``ServerSettings()``.
+        backend: A loaded model to share; ``None`` loads (or reuses) one for ``settings``.
+
+    Example:
+        >>> with LocalServer(ServerSettings(port=0)) as server:  # doctest: +SKIP
+        ...     httpx.post(server.url + "/embed", json={"inputs": "hello"})
+    """
+
+    def __init__(
+        self, settings: ServerSettings | None = None, backend: Backend | None = None
+    ) -> None:
+        self.settings = settings if settings is not None else ServerSettings()
+        self._backend = backend
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def backend(self) -> Backend:
+        """The model served (loaded on first use)."""
+        if self._backend is None:
+            pooling = self.settings.pooling
+            self._backend = load_backend(
+                self.settings.model_id,
+                # Pooling is applied per server; only SPLADE needs a different model head.
+                pooling="splade" if pooling == "splade" else None,
+                dtype=self.settings.dtype,
+                revision=self.settings.revision,
+            )
+        return self._backend
+
+    @property
+    def running(self) -> bool:
+        """Whether the server is serving."""
+        return self._thread is not None
+
+    @property
+    def port(self) -> int:
+        """The bound port (the real one when ``port=0`` was asked)."""
+        if self._port is None:
+            raise RuntimeError("the server is not started")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """Base URL to reach the server, for example ``http://127.0.0.1:8080``."""
+        host = self.settings.hostname
+        if host == "0.0.0.0":
+            host = "127.0.0.1"
+        elif host == "::":
+            host = "::1"
+        if host != "localhost" and ipaddress.ip_address(host).version == 6:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> LocalServer:
+        """Load the model if needed, bind, and serve in the background.
+
+        Returns:
+            The server itself.
+
+        Raises:
+            ModelLoadError: The model cannot be loaded.
+            StartupError: The settings are refused or the address cannot be bound.
+        """
+        with self._lock:
+            if self._thread is not None:
+                return self
+            logger.info("Args %s", self.settings.redacted())
+            app = build_app(self.settings, self.backend)
+            ready = threading.Event()
+            failure: list[BaseException] = []
+            thread = threading.Thread(
+                target=self._serve, args=(app, ready, failure), name="oci-tei-server", daemon=True
+            )
+            thread.start()
+            if not ready.wait(_START_TIMEOUT):
+                raise StartupError("the server did not start in time")
+            if failure:
+                thread.join()
+                address = f"{self.settings.hostname}:{self.settings.port}"
+                raise StartupError(
+                    f"Could not bind TCP Listener on {address}: {failure[0]}"
+                ) from failure[0]
+            self._thread = thread
+            logger.info("Starting HTTP server: %s", self.url)
+            logger.info("Ready")
+            return self
+
+    def stop(self) -> None:
+        """Stop serving after in-flight requests finish; safe to call more than once."""
+        with self._lock:
+            thread, loop, runner = self._thread, self._loop, self._runner
+            if thread is None or loop is None or runner is None:
+                return
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(_STOP_TIMEOUT)
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(_STOP_TIMEOUT)
+            self._thread = self._loop = self._runner = None
+            self._port = None
+
+    def serve_forever(self) -> None:
+        """Start, then serve until SIGINT or SIGTERM (main thread) and stop gracefully."""
+        stopping = threading.Event()
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, lambda *_: stopping.set())
+        self.start()
+        try:
+            while not stopping.wait(0.5):
+                pass
+        finally:
+            logger.info("signal received, starting graceful shutdown")
+            self.stop()
+
+    def __enter__(self) -> LocalServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.url if self._port is not None else "stopped"
+        return f"LocalServer({where}, compat={self.settings.compat})"
+
+    def _serve(
+        self, app: web.Application, ready: threading.Event, failure: list[BaseException]
+    ) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        runner = web.AppRunner(
+            app,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=_STOP_TIMEOUT / 2,
+            # axum does not decompress bodies; neither do we.
+            auto_decompress=False,
+        )
+        try:
+            loop.run_until_complete(runner.setup())
+            site = web.TCPSite(runner, self.settings.hostname, self.settings.port)
+            loop.run_until_complete(site.start())
+        except BaseException as exc:
+            failure.append(exc)
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(runner.cleanup())
+            loop.close()
+            ready.set()
+            return
+        self._port = int(runner.addresses[0][1])
+        self._loop, self._runner = loop, runner
+        ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.close()
