@@ -46,8 +46,10 @@ def test_query_text_and_batch_methods_agree(tei_server):
 
 
 def _ingest(embed_model):
-    pipeline = IngestionPipeline(transformations=[SentenceSplitter(chunk_size=64, chunk_overlap=0), embed_model])
-    return pipeline.run(documents=DOCS * 3, num_workers=2)
+    # Split here, embed in the workers: LlamaIndex's splitters re-fetch their tiktoken
+    # encoding when unpickled in a spawned worker, which fails offline (not our code).
+    nodes = SentenceSplitter(chunk_size=64, chunk_overlap=0).get_nodes_from_documents(DOCS * 3)
+    return IngestionPipeline(transformations=[embed_model]).run(nodes=nodes, num_workers=2)
 
 
 def test_ingestion_pipeline_with_worker_processes(tei_server):
