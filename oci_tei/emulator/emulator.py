@@ -6,9 +6,9 @@ import asyncio
 import shutil
 import tempfile
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -39,6 +39,7 @@ from oci_tei.emulator.principals import (
 )
 from oci_tei.emulator.signature import SignatureVerifier
 from oci_tei.emulator.tokens import TokenIssuer
+from oci_tei.local import Backend
 
 
 def _trusted_keys(config: EmulatorConfig) -> list[rsa.RSAPublicKey]:
@@ -72,7 +73,7 @@ class Emulator:
         self,
         config: EmulatorConfig | None = None,
         *,
-        shared_backends: dict[Path, Any] | None = None,
+        shared_backends: Mapping[Path, Backend] | None = None,
     ) -> None:
         self.config = config or EmulatorConfig()
         self._own_dir = self.config.data_dir is None
@@ -222,6 +223,11 @@ class Emulator:
         return dict(self._ctx.faults.counts)
 
     @property
+    def predict_bytes(self) -> int:
+        """Request and response body bytes the predict gateway carried so far."""
+        return self._ctx.shaper.bytes_total
+
+    @property
     def trusted_fingerprints(self) -> list[str]:
         """Fingerprints of the API keys this emulator trusts."""
         return self._ctx.verifier.trusted_fingerprints
@@ -275,6 +281,35 @@ class Emulator:
         self._ctx.issuer.expire_all()
 
     # -- principal environments --------------------------------------------------------------
+
+    def write_api_key_config(self, directory: str | Path, *, profile: str = "DEFAULT") -> Path:
+        """Make a throwaway API key, trust it, and write an OCI config file that uses it.
+
+        The file appears atomically, complete, so a script may wait for it to exist.
+
+        Returns:
+            The config file (``oci.config.from_file(path)`` signs with the new key).
+        """
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        key = generate_private_key()
+        key_file = directory / "emulator_key.pem"
+        key_file.write_text(private_key_pem(key))
+        key_file.chmod(0o600)
+        self.trust_public_key(key.public_key())
+        config = directory / "config"
+        partial = directory / ".config.partial"
+        partial.write_text(
+            f"[{profile}]\n"
+            "user=ocid1.user.oc1..aaaaaaaaemulatoruser\n"
+            f"fingerprint={fingerprint(key.public_key())}\n"
+            f"tenancy={self.config.tenancy_id}\n"
+            f"region={self.config.region}\n"
+            f"key_file={key_file.resolve()}\n"
+        )
+        partial.chmod(0o600)
+        partial.replace(config)
+        return config
 
     def session_token_config(
         self, directory: str | Path, *, ttl_s: float = 3600.0, profile: str = "DEFAULT"

@@ -27,6 +27,7 @@ class BandwidthShaper:
         self.bytes_per_s = (mbps or 0.0) * 1e6 / 8
         self.chunk_bytes = chunk_bytes
         self._free_at = 0.0
+        self.bytes_total = 0
 
     @property
     def enabled(self) -> bool:
@@ -40,6 +41,7 @@ class BandwidthShaper:
 
     async def transfer(self, nbytes: int) -> None:
         """Wait until ``nbytes`` have crossed the link."""
+        self.bytes_total += max(0, nbytes)  # what benchmarks divide by to get bytes per vector
         if not self.enabled or nbytes <= 0:
             return
         now = time.monotonic()

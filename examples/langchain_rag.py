@@ -1,0 +1,66 @@
+"""RAG retrieval with LangChain: split the bundled corpus, index it, answer fixed questions.
+
+python -m examples.langchain_rag                       # offline, local server
+python -m examples.langchain_rag --endpoint https://modeldeployment.<region>.oci.customer-oci.com/<ocid>/predict
+python -m examples.langchain_rag --endpoint http://127.0.0.1:8080   # any TEI
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from langchain_core.documents import Document
+from langchain_core.vectorstores import InMemoryVectorStore, VectorStore
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from examples._common import (
+    add_endpoint_arguments,
+    embedding_options,
+    load_corpus,
+    load_questions,
+    report,
+    summary,
+)
+from langchain_oci_tei import OCITEIEmbeddings
+
+
+def build_store(embeddings: OCITEIEmbeddings, chunks: list[Document]) -> VectorStore:
+    """FAISS when langchain-community and faiss are installed, else the in-memory store."""
+    try:
+        from langchain_community.vectorstores import FAISS
+    except ImportError:
+        return InMemoryVectorStore.from_documents(chunks, embeddings)
+    return FAISS.from_documents(chunks, embeddings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_endpoint_arguments(parser)
+    parser.add_argument("--top-k", type=int, default=2)
+    args = parser.parse_args(argv)
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=400, chunk_overlap=0)
+    documents = [
+        Document(
+            page_content=article.text, metadata={"source": article.name, "title": article.title}
+        )
+        for article in load_corpus()
+    ]
+    chunks = splitter.split_documents(documents)
+    print(f"{len(documents)} articles split into {len(chunks)} chunks")
+    with embedding_options(args) as options:
+        embeddings = OCITEIEmbeddings(**options, show_progress=True)
+        store = build_store(embeddings, chunks)
+        print(f"Indexed in {type(store).__name__}")
+        questions = load_questions()
+        found = 0
+        for question in questions:
+            hits = store.similarity_search_with_score(question.question, k=args.top_k)
+            found += report(question, [(doc.page_content, score) for doc, score in hits])
+    return summary(found, len(questions))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
