@@ -1,5 +1,7 @@
 """LangChain's standard integration suite, against the local server and the signed gateway."""
 
+from typing import ClassVar
+
 import pytest
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 
@@ -23,7 +25,7 @@ class TestAgainstLocalServer(EmbeddingsIntegrationTests):
 
 
 class TestAgainstSignedGateway(EmbeddingsIntegrationTests):
-    params: dict = {}
+    params: ClassVar[dict] = {}
 
     @pytest.fixture(autouse=True)
     def _gateway(self, emulator, tei_server, oci_config):

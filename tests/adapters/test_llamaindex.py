@@ -8,10 +8,16 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index_oci_tei import OCITEIEmbedding
 
 DOCS = [
-    Document(text="The Eiffel Tower is a wrought-iron lattice tower in Paris, France.", doc_id="paris"),
-    Document(text="Photosynthesis converts light energy into chemical energy in plants.", doc_id="plants"),
+    Document(
+        text="The Eiffel Tower is a wrought-iron lattice tower in Paris, France.", doc_id="paris"
+    ),
+    Document(
+        text="Photosynthesis converts light energy into chemical energy in plants.", doc_id="plants"
+    ),
     Document(text="A cheetah can run faster than any other land animal.", doc_id="cheetah"),
-    Document(text="The stock market fell sharply after the interest rate decision.", doc_id="market"),
+    Document(
+        text="The stock market fell sharply after the interest rate decision.", doc_id="market"
+    ),
 ]
 QUESTIONS = {
     "Which animal is the fastest runner?": "cheetah",
@@ -54,11 +60,13 @@ def _ingest(embed_model):
 
 def test_ingestion_pipeline_with_worker_processes(tei_server):
     nodes = _ingest(OCITEIEmbedding(endpoint=tei_server.url))
-    assert len(nodes) == 12 and all(len(node.embedding) == 384 for node in nodes)
+    assert len(nodes) == 12
+    assert all(len(node.embedding) == 384 for node in nodes)
 
 
 def test_ingestion_workers_sign_as_the_same_identity(emulator, tei_server, oci_config):
     emu = emulator()
     url = emu.predict_url(emu.register_deployment(tei_server.url))
     nodes = _ingest(OCITEIEmbedding(endpoint=url, auth="api_key", config_file=str(oci_config)))
-    assert len(nodes) == 12 and all(node.embedding for node in nodes)
+    assert len(nodes) == 12
+    assert all(node.embedding for node in nodes)

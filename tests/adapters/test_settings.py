@@ -15,7 +15,9 @@ ADAPTERS = [OCITEIEmbeddings, OCITEIEmbedding]
 
 @pytest.mark.parametrize("cls", ADAPTERS)
 def test_same_options_in_both_adapters(cls):
-    model = cls(endpoint=OCID, auth="api_key", profile="P", batch_size=16, max_concurrency=4, dimensions=256)
+    model = cls(
+        endpoint=OCID, auth="api_key", profile="P", batch_size=16, max_concurrency=4, dimensions=256
+    )
     assert (model.batch_size, model.max_concurrency, model.dimensions) == (16, 4, 256)
 
 
@@ -34,7 +36,14 @@ def test_llamaindex_embed_batch_size_is_the_request_size():
         ({"endpoint": OCID, "normalize": False}, "route='/embed'"),
         ({"endpoint": OCID, "route": "/rerank"}, "not an embedding route"),
         ({"endpoint": OCID, "api_key": "k"}, "plain TEI"),
-        ({"endpoint": OCID.replace("ocid1.", "https://modeldeployment.x/ocid1.").replace("https", "http")}, "plain http"),
+        (
+            {
+                "endpoint": OCID.replace("ocid1.", "https://modeldeployment.x/ocid1.").replace(
+                    "https", "http"
+                )
+            },
+            "plain http",
+        ),
     ],
 )
 def test_bad_configuration_fails_at_construction(cls, kwargs, match):
@@ -78,7 +87,11 @@ def test_llamaindex_to_dict_and_json_hold_no_secret():
 def test_pickle_keeps_identity_not_keys(cls):
     model = cls(endpoint=OCID, auth="security_token", profile="SESSION", config_file="/tmp/cfg")
     clone = pickle.loads(pickle.dumps(model))
-    assert (clone.auth, clone.profile, clone.config_file) == ("security_token", "SESSION", "/tmp/cfg")
+    assert (clone.auth, clone.profile, clone.config_file) == (
+        "security_token",
+        "SESSION",
+        "/tmp/cfg",
+    )
 
 
 @pytest.mark.parametrize("cls", ADAPTERS)
@@ -109,5 +122,7 @@ def test_importing_adapters_imports_neither_ads_nor_pandas():
         "bad = [m for m in ('ads', 'pandas', 'torch') if m in sys.modules]\n"
         "sys.exit(', '.join(bad) or None)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr

@@ -35,7 +35,8 @@ def reference(tei_server, texts):
 def test_seed_sentences(tei_server):
     with EmbeddingClient(endpoint=tei_server.url) as client:
         a, b, c = client.embed(SEED)
-    assert cosine(a, b) > cosine(a, c) + 0.3 and cosine(a, b) > cosine(b, c) + 0.3
+    assert cosine(a, b) > cosine(a, c) + 0.3
+    assert cosine(a, b) > cosine(b, c) + 0.3
 
 
 @pytest.mark.parametrize("encoding_format", ["base64", "float"])
@@ -75,7 +76,9 @@ def test_empty_list_sends_nothing():
         assert asyncio.run(client.aembed([])) == []
 
 
-@pytest.mark.parametrize(("bad", "index", "error"), [(["ok", ""], 1, ValueError), (["ok", "ok", 5], 2, TypeError)])
+@pytest.mark.parametrize(
+    ("bad", "index", "error"), [(["ok", ""], 1, ValueError), (["ok", "ok", 5], 2, TypeError)]
+)
 def test_bad_input_fails_before_any_request(bad, index, error):
     with EmbeddingClient(endpoint="http://127.0.0.1:9") as client, pytest.raises(error) as info:
         client.embed(bad)
@@ -93,7 +96,10 @@ def test_long_input_without_auto_truncate_names_its_index(start_tei_server):
     server = start_tei_server(auto_truncate=False)
     texts = ["short"] * 20
     texts[13] = "word " * 2000
-    with EmbeddingClient(endpoint=server.url, batch_size=8) as client, pytest.raises(errors.InvalidInputError) as info:
+    with (
+        EmbeddingClient(endpoint=server.url, batch_size=8) as client,
+        pytest.raises(errors.InvalidInputError) as info,
+    ):
         client.embed(texts)
     assert info.value.input_index == 13
     assert info.value.status in (413, 422)
@@ -104,7 +110,10 @@ def test_bearer_key(start_tei_server):
     server = start_tei_server(api_key="tei-secret")
     with EmbeddingClient(endpoint=server.url, api_key="tei-secret") as client:
         assert len(client.embed(SEED)) == 3
-    with EmbeddingClient(endpoint=server.url, max_retries=0) as client, pytest.raises(errors.AuthenticationError) as info:
+    with (
+        EmbeddingClient(endpoint=server.url, max_retries=0) as client,
+        pytest.raises(errors.AuthenticationError) as info,
+    ):
         client.embed(SEED)
     assert "tei-secret" not in str(info.value)
 
@@ -115,7 +124,8 @@ def test_native_route_options(tei_server):
     assert abs(math.sqrt(sum(x * x for x in raw)) - 1.0) > 0.01
     with EmbeddingClient(endpoint=tei_server.url, dimensions=64) as client:
         short = client.embed(SEED[:1])[0]
-    assert len(short) == 64 and abs(math.sqrt(sum(x * x for x in short)) - 1.0) < 1e-4
+    assert len(short) == 64
+    assert abs(math.sqrt(sum(x * x for x in short)) - 1.0) < 1e-4
 
 
 def test_query_instruction_is_prepended(tei_server):
@@ -124,7 +134,8 @@ def test_query_instruction_is_prepended(tei_server):
         query = client.embed_query("fast cars")
         expected = client.embed([prefix + "fast cars"])[0]
         plain = client.embed(["fast cars"])[0]
-    assert cosine(query, expected) > 0.99999 and cosine(query, plain) < 0.9999
+    assert cosine(query, expected) > 0.99999
+    assert cosine(query, plain) < 0.9999
 
 
 def test_overloaded_server_is_retried(start_tei_server):
@@ -135,7 +146,10 @@ def test_overloaded_server_is_retried(start_tei_server):
 
 
 def test_unreachable_server_is_a_connection_error():
-    with EmbeddingClient(endpoint="http://127.0.0.1:9", max_retries=1) as client, pytest.raises(errors.EmbeddingConnectionError):
+    with (
+        EmbeddingClient(endpoint="http://127.0.0.1:9", max_retries=1) as client,
+        pytest.raises(errors.EmbeddingConnectionError),
+    ):
         client.embed(["x"])
 
 

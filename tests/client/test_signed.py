@@ -29,19 +29,24 @@ def expected(tei_server):
 
 def close_to(vectors, expected):
     return len(vectors) == len(expected) and all(
-        max(abs(x - y) for x, y in zip(v, e, strict=True)) < 1e-5 for v, e in zip(vectors, expected, strict=True)
+        max(abs(x - y) for x, y in zip(v, e, strict=True)) < 1e-5
+        for v, e in zip(vectors, expected, strict=True)
     )
 
 
 def test_api_key_signed_call(gateway, oci_config, expected):
     _, url = gateway
-    with EmbeddingClient(endpoint=url, auth="api_key", config_file=str(oci_config), batch_size=8) as client:
+    with EmbeddingClient(
+        endpoint=url, auth="api_key", config_file=str(oci_config), batch_size=8
+    ) as client:
         assert close_to(client.embed(TEXTS), expected)
 
 
 async def test_api_key_signed_async_call(gateway, oci_config, expected):
     _, url = gateway
-    async with EmbeddingClient(endpoint=url, auth="api_key", config_file=str(oci_config), batch_size=8) as client:
+    async with EmbeddingClient(
+        endpoint=url, auth="api_key", config_file=str(oci_config), batch_size=8
+    ) as client:
         assert close_to(await client.aembed(TEXTS), expected)
 
 
@@ -68,9 +73,10 @@ def test_explicit_oci_signer_and_ads_style_dict(gateway, oci_config, expected):
 def test_unknown_key_is_an_authentication_error(gateway, tmp_path, oci_keys):
     _, url = gateway
     config = write_oci_config(tmp_path / "stranger", oci_keys.stranger)
-    with EmbeddingClient(endpoint=url, auth="api_key", config_file=str(config)) as client, pytest.raises(
-        (errors.AuthenticationError, errors.NotFoundError)
-    ) as info:
+    with (
+        EmbeddingClient(endpoint=url, auth="api_key", config_file=str(config)) as client,
+        pytest.raises((errors.AuthenticationError, errors.NotFoundError)) as info,
+    ):
         client.embed(["x"])
     assert info.value.opc_request_id
     assert str(oci_keys.stranger.key_file) not in str(info.value)
@@ -79,17 +85,21 @@ def test_unknown_key_is_an_authentication_error(gateway, tmp_path, oci_keys):
 def test_unknown_deployment_is_not_found(emulator, oci_config):
     emu = emulator()
     url = emu.predict_url("ocid1.datasciencemodeldeployment.oc1.iad.doesnotexist")
-    with EmbeddingClient(endpoint=url, auth="api_key", config_file=str(oci_config)) as client, pytest.raises(
-        errors.NotFoundError
-    ) as info:
+    with (
+        EmbeddingClient(endpoint=url, auth="api_key", config_file=str(oci_config)) as client,
+        pytest.raises(errors.NotFoundError) as info,
+    ):
         client.embed(["x"])
-    assert info.value.error_type == "NotAuthorizedOrNotFound" and info.value.opc_request_id
+    assert info.value.error_type == "NotAuthorizedOrNotFound"
+    assert info.value.opc_request_id
 
 
 def test_security_token_refreshes_after_expiry(gateway, tmp_path, expected):
     emu, url = gateway
     config = emu.session_token_config(tmp_path / "session")
-    with EmbeddingClient(endpoint=url, auth="security_token", config_file=str(config), batch_size=20) as client:
+    with EmbeddingClient(
+        endpoint=url, auth="security_token", config_file=str(config), batch_size=20
+    ) as client:
         assert close_to(client.embed(TEXTS), expected)
         # The token expires; the user (or `oci session refresh`) writes a new one.
         emu.expire_tokens()
@@ -107,8 +117,9 @@ def test_expired_security_token_without_refresh_fails_typed(gateway, tmp_path):
     emu, url = gateway
     config = emu.session_token_config(tmp_path / "session")
     emu.expire_tokens()
-    with EmbeddingClient(endpoint=url, auth="security_token", config_file=str(config)) as client, pytest.raises(
-        (errors.NotFoundError, errors.AuthenticationError)
+    with (
+        EmbeddingClient(endpoint=url, auth="security_token", config_file=str(config)) as client,
+        pytest.raises((errors.NotFoundError, errors.AuthenticationError)),
     ):
         client.embed(["x"])
 
@@ -129,7 +140,9 @@ def test_instance_principal_with_refresh(gateway, monkeypatch, expected):
     for name, value in emu.instance_principal_env().items():
         monkeypatch.setenv(name, value)
     with EmbeddingClient(
-        endpoint=url, auth="instance_principal", auth_kwargs={"federation_endpoint": emu.federation_endpoint}
+        endpoint=url,
+        auth="instance_principal",
+        auth_kwargs={"federation_endpoint": emu.federation_endpoint},
     ) as client:
         assert close_to(client.embed(TEXTS[:5]), expected[:5])
         emu.expire_tokens()  # the federation endpoint issues a fresh token on refresh
@@ -145,22 +158,33 @@ def test_route_header_selects_the_native_route(gateway, oci_config):
     assert abs(sum(x * x for x in vector) - 1.0) > 0.01
 
 
-def test_resplits_when_the_container_refuses_the_batch_size(emulator, start_tei_server, oci_config, expected):
+def test_resplits_when_the_container_refuses_the_batch_size(
+    emulator, start_tei_server, oci_config, expected
+):
     for compat, status in (("1.5", 413), ("1.9", 422)):
         server = start_tei_server(max_client_batch_size=4, compat=compat)
         emu = emulator()
         url = emu.predict_url(emu.register_deployment(server.url))
-        with EmbeddingClient(endpoint=url, auth="api_key", config_file=str(oci_config), batch_size=32) as client:
+        with EmbeddingClient(
+            endpoint=url, auth="api_key", config_file=str(oci_config), batch_size=32
+        ) as client:
             assert close_to(client.embed(TEXTS), expected), status
             assert client._get_engine().limits.max_count == 4
 
 
 @pytest.mark.parametrize("fault", ["p_429", "p_500", "p_502", "p_503", "p_504", "p_reset"])
-def test_retries_through_injected_faults_keep_order(emulator, tei_server, oci_config, expected, fault):
+def test_retries_through_injected_faults_keep_order(
+    emulator, tei_server, oci_config, expected, fault
+):
     emu = emulator(faults=FaultConfig(**{fault: 0.3}, retry_after_s=0), seed=7)
     url = emu.predict_url(emu.register_deployment(tei_server.url))
     with EmbeddingClient(
-        endpoint=url, auth="api_key", config_file=str(oci_config), batch_size=4, max_concurrency=6, max_retries=10
+        endpoint=url,
+        auth="api_key",
+        config_file=str(oci_config),
+        batch_size=4,
+        max_concurrency=6,
+        max_retries=10,
     ) as client:
         assert close_to(client.embed(TEXTS), expected)
     counts = emu.fault_counts
@@ -171,7 +195,12 @@ def test_stall_beyond_timeout_is_retried(emulator, tei_server, oci_config, expec
     emu = emulator(faults=FaultConfig(p_stall=0.3, stall_s=5.0), seed=3)
     url = emu.predict_url(emu.register_deployment(tei_server.url))
     with EmbeddingClient(
-        endpoint=url, auth="api_key", config_file=str(oci_config), batch_size=10, timeout=0.5, max_retries=10
+        endpoint=url,
+        auth="api_key",
+        config_file=str(oci_config),
+        batch_size=10,
+        timeout=0.5,
+        max_retries=10,
     ) as client:
         assert close_to(client.embed(TEXTS), expected)
 
@@ -181,21 +210,28 @@ def test_retry_after_is_honoured(emulator, tei_server, oci_config):
     url = emu.predict_url(emu.register_deployment(tei_server.url))
     import time
 
-    with EmbeddingClient(
-        endpoint=url, auth="api_key", config_file=str(oci_config), max_retries=2
-    ) as client, pytest.raises(errors.RateLimitError) as info:
-        started = time.monotonic()
+    started = time.monotonic()
+    with (
+        EmbeddingClient(
+            endpoint=url, auth="api_key", config_file=str(oci_config), max_retries=2
+        ) as client,
+        pytest.raises(errors.RateLimitError) as info,
+    ):
         client.embed(["x"])
     assert time.monotonic() - started >= 2.0  # two waits of Retry-After: 1
-    assert info.value.retry_after == 1.0 and "gave up after 3 attempts" in info.value.message
+    assert info.value.retry_after == 1.0
+    assert "gave up after 3 attempts" in info.value.message
 
 
 def test_unhealthy_container_is_a_server_error(gateway, oci_config):
     emu, url = gateway
     emu.set_deployment_health(url.split("/")[-2], False)
-    with EmbeddingClient(endpoint=url, auth="api_key", config_file=str(oci_config), max_retries=1) as client, pytest.raises(
-        errors.ServerError
-    ) as info:
+    with (
+        EmbeddingClient(
+            endpoint=url, auth="api_key", config_file=str(oci_config), max_retries=1
+        ) as client,
+        pytest.raises(errors.ServerError) as info,
+    ):
         client.embed(["x"])
     assert info.value.status == 503
 
@@ -207,12 +243,15 @@ def test_no_secret_in_logs_or_errors(gateway, oci_config, oci_keys, caplog):
         client.embed(TEXTS[:3])
         text = repr(client) + caplog.text
     key_body = oci_keys.trusted.key_file.read_text().splitlines()[1]
-    assert "Signature" not in text and key_body not in text
+    assert "Signature" not in text
+    assert key_body not in text
 
 
 def test_async_refresh_and_concurrency(gateway, tmp_path, expected):
     emu, url = gateway
     config = emu.session_token_config(tmp_path / "session")
-    client = EmbeddingClient(endpoint=url, auth="security_token", config_file=str(config), batch_size=5)
+    client = EmbeddingClient(
+        endpoint=url, auth="security_token", config_file=str(config), batch_size=5
+    )
     assert close_to(asyncio.run(client.aembed(TEXTS)), expected)
     client.close()

@@ -20,7 +20,9 @@ from oci_tei.client import EmbeddingClient
 ENDPOINT = os.environ.get("OCI_TEI_ENDPOINT")
 pytestmark = [
     pytest.mark.live,
-    pytest.mark.skipif(not ENDPOINT, reason="set OCI_TEI_ENDPOINT to run against a real deployment"),
+    pytest.mark.skipif(
+        not ENDPOINT, reason="set OCI_TEI_ENDPOINT to run against a real deployment"
+    ),
 ]
 
 
@@ -40,7 +42,10 @@ def test_many_chunks_keep_order_and_count():
         vectors = client.embed(texts)
         again = client.embed(texts[::-1])
     assert len(vectors) == 300
-    assert all(max(abs(a - b) for a, b in zip(v, w, strict=True)) < 1e-3 for v, w in zip(vectors, again[::-1], strict=True))
+    assert all(
+        max(abs(a - b) for a, b in zip(v, w, strict=True)) < 1e-3
+        for v, w in zip(vectors, again[::-1], strict=True)
+    )
 
 
 def test_llamaindex_query_embedding():

@@ -9,7 +9,7 @@ from oci_tei.errors import InputTypeError, InvalidInputError, PayloadTooLargeErr
 
 
 def test_encoding_is_compact_json():
-    assert encode_inputs(["héllo \"x\""], max_fragment_bytes=100) == ['"héllo \\"x\\""'.encode()]
+    assert encode_inputs(['héllo "x"'], max_fragment_bytes=100) == ['"héllo \\"x\\""'.encode()]
 
 
 def test_prefix_is_prepended():
@@ -106,7 +106,8 @@ def test_stop_ends_handing_out():
     planner = BatchPlanner([b'"a"'] * 10, BatchLimits(2, 10_000), overhead=20)
     planner.next_batch()
     planner.stop()
-    assert planner.next_batch() is None and planner.stopped.is_set()
+    assert planner.next_batch() is None
+    assert planner.stopped.is_set()
 
 
 def test_batch_split_and_halves():

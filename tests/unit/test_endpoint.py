@@ -22,7 +22,8 @@ def test_deployment_url_without_predict_gets_it():
 
 def test_ocid_resolves_with_region_from_ocid():
     endpoint = parse_endpoint(OCID)
-    assert endpoint.url == "" and endpoint.signed
+    assert endpoint.url == ""
+    assert endpoint.signed
     assert endpoint.resolve().url == PREDICT
 
 
@@ -44,7 +45,11 @@ def test_ocid_in_another_realm_uses_its_domain():
         ("http://127.0.0.1:8080", "http://127.0.0.1:8080/v1/embeddings", "/v1/embeddings"),
         ("http://tei:80/", "http://tei:80/v1/embeddings", "/v1/embeddings"),
         ("http://tei:80/embed", "http://tei:80/embed", "/embed"),
-        ("https://x.example/tei/v1/embeddings", "https://x.example/tei/v1/embeddings", "/v1/embeddings"),
+        (
+            "https://x.example/tei/v1/embeddings",
+            "https://x.example/tei/v1/embeddings",
+            "/v1/embeddings",
+        ),
     ],
 )
 def test_plain_tei_urls(value, url, route):
@@ -61,7 +66,8 @@ def test_route_overrides_plain_tei_path():
 
 def test_signed_loopback_http_allowed_for_the_emulator():
     endpoint = parse_endpoint(f"http://127.0.0.1:9000/{OCID}/predict")
-    assert endpoint.signed and endpoint.deployment_id == OCID
+    assert endpoint.signed
+    assert endpoint.deployment_id == OCID
 
 
 def test_signed_plain_http_to_remote_host_refused():
@@ -78,7 +84,13 @@ def test_missing_endpoint_reads_env(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "value", ["ftp://x", "not a url", f"{PREDICT}?x=1", PREDICT.replace("/predict", "/predictWithResponseStream")]
+    "value",
+    [
+        "ftp://x",
+        "not a url",
+        f"{PREDICT}?x=1",
+        PREDICT.replace("/predict", "/predictWithResponseStream"),
+    ],
 )
 def test_bad_endpoints(value):
     with pytest.raises(ConfigurationError):
@@ -92,7 +104,14 @@ def test_route_must_be_a_path():
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("localhost", True), ("127.0.0.1", True), ("127.1.2.3", True), ("[::1]", True), ("10.0.0.1", False), ("example.com", False)],
+    [
+        ("localhost", True),
+        ("127.0.0.1", True),
+        ("127.1.2.3", True),
+        ("[::1]", True),
+        ("10.0.0.1", False),
+        ("example.com", False),
+    ],
 )
 def test_loopback(host, loopback):
     assert is_loopback_host(host) is loopback

@@ -34,7 +34,10 @@ def batch_of(texts, start=0):
 
 
 def ok(inputs):
-    data = [{"object": "embedding", "embedding": [float(len(t))], "index": i} for i, t in enumerate(inputs)]
+    data = [
+        {"object": "embedding", "embedding": [float(len(t))], "index": i}
+        for i, t in enumerate(inputs)
+    ]
     return Response(200, {}, json.dumps({"object": "list", "data": data}).encode())
 
 
@@ -61,7 +64,9 @@ def test_happy_path_sends_one_signed_request():
     vectors, trace = drive(engine.run_batch(batch_of(["a", "bb"])), lambda s, i: ok(i))
     assert vectors == [[1.0], [2.0]]
     (send,) = trace
-    assert send.signed and send.method == "POST" and send.url == OCI
+    assert send.signed
+    assert send.method == "POST"
+    assert send.url == OCI
     assert json.loads(send.content) == {"input": ["a", "bb"], "encoding_format": "float"}
 
 
@@ -72,7 +77,13 @@ def test_learns_batch_limit_and_resplits(status):
 
     def respond(step, inputs):
         if len(inputs) > 4:
-            return answer(status, {"error": f"batch size {len(inputs)} > maximum allowed batch size 4", "error_type": "Validation"})
+            return answer(
+                status,
+                {
+                    "error": f"batch size {len(inputs)} > maximum allowed batch size 4",
+                    "error_type": "Validation",
+                },
+            )
         return ok(inputs)
 
     vectors, trace = drive(engine.run_batch(batch_of(texts)), respond)
@@ -91,13 +102,21 @@ def test_bisects_to_name_the_input_at_fault():
 
     def respond(step, inputs):
         if "too long" in inputs:
-            return answer(422, {"message": "Input validation error: `inputs` must have less than 8 tokens. Given: 9", "code": 422, "type": "Validation"})
+            return answer(
+                422,
+                {
+                    "message": "Input validation error: `inputs` must have less than 8 tokens. Given: 9",
+                    "code": 422,
+                    "type": "Validation",
+                },
+            )
         return ok(inputs)
 
     with pytest.raises(errors.InvalidInputError) as info:
         drive(engine.run_batch(batch_of(texts, start=100)), respond)
     assert info.value.input_index == 111
-    assert info.value.status == 422 and "less than 8 tokens" in info.value.message
+    assert info.value.status == 422
+    assert "less than 8 tokens" in info.value.message
     assert info.value.opc_request_id == "rid"
 
 
@@ -106,7 +125,13 @@ def test_batch_level_refusal_is_fixed_by_splitting():
 
     def respond(step, inputs):
         if len(inputs) > 2:
-            return answer(413, {"error": "Input validation error: total tokens over the batch limit", "error_type": "Validation"})
+            return answer(
+                413,
+                {
+                    "error": "Input validation error: total tokens over the batch limit",
+                    "error_type": "Validation",
+                },
+            )
         return ok(inputs)
 
     vectors, _ = drive(engine.run_batch(batch_of(["a", "b", "c", "d", "e"])), respond)
@@ -128,7 +153,9 @@ def test_payload_too_large_halves_the_byte_budget():
 
 def test_rate_limit_honours_retry_after():
     engine = make_engine()
-    answers = iter([answer(429, {"code": "TooManyRequests", "message": "slow down"}, **{"retry-after": "2"})])
+    answers = iter(
+        [answer(429, {"code": "TooManyRequests", "message": "slow down"}, **{"retry-after": "2"})]
+    )
 
     def respond(step, inputs):
         if isinstance(step, Wait):
@@ -170,12 +197,17 @@ def test_no_retry_when_disabled():
 def test_deadline_stops_retrying():
     engine = make_engine(max_retries=100, deadline=0.0)
     with pytest.raises(errors.ServerError, match="gave up after 1 attempt"):
-        drive(engine.run_batch(batch_of(["a"])), lambda s, i: answer(500, {"code": "x", "message": "m"}))
+        drive(
+            engine.run_batch(batch_of(["a"])),
+            lambda s, i: answer(500, {"code": "x", "message": "m"}),
+        )
 
 
 def test_transport_failures_are_retried():
     engine = make_engine()
-    failures = iter([errors.EmbeddingTimeoutError("slow"), errors.EmbeddingConnectionError("reset")])
+    failures = iter(
+        [errors.EmbeddingTimeoutError("slow"), errors.EmbeddingConnectionError("reset")]
+    )
 
     def respond(step, inputs):
         if isinstance(step, Wait):
@@ -183,12 +215,16 @@ def test_transport_failures_are_retried():
         return next(failures, None) or ok(inputs)
 
     vectors, trace = drive(engine.run_batch(batch_of(["a"])), respond)
-    assert vectors == [[1.0]] and [type(s) for s in trace] == [Send, Wait, Send, Wait, Send]
+    assert vectors == [[1.0]]
+    assert [type(s) for s in trace] == [Send, Wait, Send, Wait, Send]
 
 
 @pytest.mark.parametrize(
     ("status", "body"),
-    [(401, {"code": "NotAuthenticated", "message": "expired"}), (404, {"code": "NotAuthorizedOrNotFound", "message": "x"})],
+    [
+        (401, {"code": "NotAuthenticated", "message": "expired"}),
+        (404, {"code": "NotAuthorizedOrNotFound", "message": "x"}),
+    ],
 )
 def test_auth_failure_refreshes_once_then_resigns(status, body):
     engine = make_engine()
@@ -200,14 +236,19 @@ def test_auth_failure_refreshes_once_then_resigns(status, body):
         return next(answers, None) or ok(inputs)
 
     vectors, trace = drive(engine.run_batch(batch_of(["a"])), respond)
-    assert vectors == [[1.0]] and [type(s) for s in trace] == [Send, Refresh, Send]
+    assert vectors == [[1.0]]
+    assert [type(s) for s in trace] == [Send, Refresh, Send]
 
 
 def test_auth_failure_after_refresh_is_raised():
     engine = make_engine()
 
     def respond(step, inputs):
-        return True if isinstance(step, Refresh) else answer(401, {"code": "NotAuthenticated", "message": "no"})
+        return (
+            True
+            if isinstance(step, Refresh)
+            else answer(401, {"code": "NotAuthenticated", "message": "no"})
+        )
 
     with pytest.raises(errors.AuthenticationError):
         drive(engine.run_batch(batch_of(["a"])), respond)
@@ -217,7 +258,11 @@ def test_api_key_identities_cannot_refresh():
     engine = make_engine()
 
     def respond(step, inputs):
-        return False if isinstance(step, Refresh) else answer(401, {"code": "NotAuthenticated", "message": "no"})
+        return (
+            False
+            if isinstance(step, Refresh)
+            else answer(401, {"code": "NotAuthenticated", "message": "no"})
+        )
 
     with pytest.raises(errors.AuthenticationError):
         drive(engine.run_batch(batch_of(["a"])), respond)
@@ -248,9 +293,10 @@ def test_discover_reads_max_client_batch_size_once():
         return Response(200, {}, json.dumps({"max_client_batch_size": 8}).encode())
 
     steps = engine.discover()
+    step = next(steps)
+    assert step.method == "GET"
+    assert step.url == "http://127.0.0.1:9/info"
     with pytest.raises(StopIteration):
-        step = next(steps)
-        assert step.method == "GET" and step.url == "http://127.0.0.1:9/info"
         steps.send(respond(step, None))
     assert engine.limits.max_count == 8
     assert list(engine.discover()) == []  # once per client
@@ -265,7 +311,9 @@ def test_base64_answers_decode_to_float32():
     vector = np.array([0.1, 0.2], dtype="<f4")
     import base64
 
-    body = json.dumps({"data": [{"embedding": base64.b64encode(vector.tobytes()).decode(), "index": 0}]}).encode()
+    body = json.dumps(
+        {"data": [{"embedding": base64.b64encode(vector.tobytes()).decode(), "index": 0}]}
+    ).encode()
     vectors, _ = drive(engine.run_batch(batch_of(["a"])), lambda s, i: Response(200, {}, body))
     assert vectors == [vector.tolist()]
 

@@ -11,14 +11,62 @@ from oci_tei.errors import batch_limit_from_message, error_from_response, parse_
 @pytest.mark.parametrize(
     ("status", "body", "cls", "message", "kind"),
     [
-        (401, b'{"code":"NotAuthenticated","message":"bad sig"}', errors.AuthenticationError, "bad sig", "NotAuthenticated"),
-        (404, b'{"code":"NotAuthorizedOrNotFound","message":"nope"}', errors.NotFoundError, "nope", "NotAuthorizedOrNotFound"),
-        (429, b'{"error":"Model is overloaded","error_type":"overloaded"}', errors.RateLimitError, "Model is overloaded", "overloaded"),
-        (413, b'{"error":"Payload too large"}', errors.PayloadTooLargeError, "Payload too large", None),
-        (413, b'{"error":"batch size 64 > maximum allowed batch size 32","error_type":"Validation"}', errors.InvalidInputError, "batch size 64", "Validation"),
-        (422, b'{"message":"Input validation error: `inputs` must have less than 512 tokens. Given: 600","code":422,"type":"Validation"}', errors.InvalidInputError, "less than 512", "Validation"),
-        (400, b'{"error":"`inputs` cannot be empty","error_type":"empty"}', errors.InvalidInputError, "cannot be empty", "empty"),
-        (424, b'{"error":"backend","error_type":"backend"}', errors.ServerError, "backend", "backend"),
+        (
+            401,
+            b'{"code":"NotAuthenticated","message":"bad sig"}',
+            errors.AuthenticationError,
+            "bad sig",
+            "NotAuthenticated",
+        ),
+        (
+            404,
+            b'{"code":"NotAuthorizedOrNotFound","message":"nope"}',
+            errors.NotFoundError,
+            "nope",
+            "NotAuthorizedOrNotFound",
+        ),
+        (
+            429,
+            b'{"error":"Model is overloaded","error_type":"overloaded"}',
+            errors.RateLimitError,
+            "Model is overloaded",
+            "overloaded",
+        ),
+        (
+            413,
+            b'{"error":"Payload too large"}',
+            errors.PayloadTooLargeError,
+            "Payload too large",
+            None,
+        ),
+        (
+            413,
+            b'{"error":"batch size 64 > maximum allowed batch size 32","error_type":"Validation"}',
+            errors.InvalidInputError,
+            "batch size 64",
+            "Validation",
+        ),
+        (
+            422,
+            b'{"message":"Input validation error: `inputs` must have less than 512 tokens. Given: 600","code":422,"type":"Validation"}',
+            errors.InvalidInputError,
+            "less than 512",
+            "Validation",
+        ),
+        (
+            400,
+            b'{"error":"`inputs` cannot be empty","error_type":"empty"}',
+            errors.InvalidInputError,
+            "cannot be empty",
+            "empty",
+        ),
+        (
+            424,
+            b'{"error":"backend","error_type":"backend"}',
+            errors.ServerError,
+            "backend",
+            "backend",
+        ),
         (502, b"Bad Gateway", errors.ServerError, "Bad Gateway", None),
         (503, b"", errors.ServerError, "HTTP 503 with an empty body", None),
     ],
@@ -30,12 +78,14 @@ def test_mapping(status, body, cls, message, kind):
     assert error.error_type == kind
     assert error.status == status
     assert error.opc_request_id == "req-1"
-    assert "req-1" in str(error) and str(status) in str(error)
+    assert "req-1" in str(error)
+    assert str(status) in str(error)
 
 
 def test_retry_after_is_parsed():
     error = error_from_response(429, b"{}", {"retry-after": "3"})
-    assert isinstance(error, errors.RateLimitError) and error.retry_after == 3.0
+    assert isinstance(error, errors.RateLimitError)
+    assert error.retry_after == 3.0
 
 
 def test_retry_after_http_date_in_the_past_is_zero():

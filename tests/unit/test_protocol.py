@@ -32,7 +32,9 @@ def test_openai_body():
 
 
 def test_native_body():
-    options = RequestOptions(style="native", normalize=False, truncate=True, truncation_direction="left")
+    options = RequestOptions(
+        style="native", normalize=False, truncate=True, truncation_direction="left"
+    )
     body = encode_body([encode_text("a")], options, options.tail())
     assert json.loads(body) == {
         "inputs": ["a"],
@@ -48,7 +50,13 @@ def test_native_options_need_the_native_route():
 
 
 @pytest.mark.parametrize(
-    ("route", "style"), [(None, "openai"), ("/v1/embeddings", "openai"), ("/embeddings", "openai"), ("/embed", "native")]
+    ("route", "style"),
+    [
+        (None, "openai"),
+        ("/v1/embeddings", "openai"),
+        ("/embeddings", "openai"),
+        ("/embed", "native"),
+    ],
 )
 def test_route_styles(route, style):
     assert route_style(route) == style
@@ -86,7 +94,11 @@ def test_native_answer():
     [
         (b"<html>", 1, "not JSON"),
         (b'{"data": [{"embedding": [1.0], "index": 0}]}', 2, "expected 2"),
-        (b'{"data": [{"embedding": [1.0], "index": 0}, {"embedding": [1.0], "index": 0}]}', 2, "repeated"),
+        (
+            b'{"data": [{"embedding": [1.0], "index": 0}, {"embedding": [1.0], "index": 0}]}',
+            2,
+            "repeated",
+        ),
         (b'{"data": [{"embedding": "!!!", "index": 0}]}', 1, "base64"),
         (b'{"data": [{"embedding": "AAA=", "index": 0}]}', 1, "float32"),
         (b'{"error": "x"}', 1, "'data'"),
@@ -100,5 +112,5 @@ def test_malformed_answers(body, expected, match):
 
 def test_dimensions_are_checked():
     body = json.dumps({"data": [{"embedding": [1.0, 2.0], "index": 0}]}).encode()
-    with pytest.raises(ResponseFormatError, match="1.8"):
+    with pytest.raises(ResponseFormatError, match=r"1\.8"):
         decode_embeddings(body, 1, RequestOptions(dimensions=1))
