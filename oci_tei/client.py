@@ -48,7 +48,7 @@ class EmbeddingClient:
         if settings is None:
             settings = EmbeddingSettings(**options)
         elif options:
-            settings = settings.model_copy(update=options)
+            raise TypeError("pass either settings or keyword options, not both")
         self.settings = settings
         endpoint = settings.parsed_endpoint()
         self.signer = settings.request_signer() if endpoint.signed else None

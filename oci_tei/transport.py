@@ -15,7 +15,7 @@ import threading
 import weakref
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
@@ -40,6 +40,17 @@ def _signed(step: Send, signer: RequestSigner | None) -> tuple[dict[str, str], i
         raise RuntimeError("a signed endpoint needs a signer")
     generation = signer.generation
     return signer.sign(step.method, step.url, step.headers, step.content), generation
+
+
+def _request_arguments(step: Send, headers: dict[str, str]) -> dict[str, Any]:
+    """Arguments of ``httpx`` requests: the exact bytes that were signed, never re-encoded."""
+    return {
+        "method": step.method,
+        "url": step.url,
+        "content": step.content or None,
+        "headers": headers,
+        "timeout": step.timeout,
+    }
 
 
 def _failure(
@@ -106,13 +117,7 @@ class SyncTransport:
             # Signed once a slot is free: a Date header must not age in the queue.
             headers, generation = _signed(step, self._signer)
             try:
-                answer = self._http().request(
-                    step.method,
-                    step.url,
-                    content=step.content or None,
-                    headers=headers,
-                    timeout=step.timeout,
-                )
+                answer = self._http().request(**_request_arguments(step, headers))
             except httpx.TransportError as exc:
                 return _failure(exc, step)
         return Response(answer.status_code, answer.headers, answer.content, generation)
@@ -181,13 +186,7 @@ class AsyncTransport:
         async with resources.slots:
             headers, generation = _signed(step, self._signer)
             try:
-                answer = await resources.client.request(
-                    step.method,
-                    step.url,
-                    content=step.content or None,
-                    headers=headers,
-                    timeout=step.timeout,
-                )
+                answer = await resources.client.request(**_request_arguments(step, headers))
             except httpx.TransportError as exc:
                 return _failure(exc, step)
         return Response(answer.status_code, answer.headers, answer.content, generation)
