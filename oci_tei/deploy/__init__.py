@@ -13,7 +13,7 @@ The modules, in the order a deploy uses them:
 * :mod:`~oci_tei.deploy.ads_resources` — the oracle-ads objects, as the seed builds them.
 * :mod:`~oci_tei.deploy.download`, :mod:`~oci_tei.deploy.upload`,
   :mod:`~oci_tei.deploy.connection`, :mod:`~oci_tei.deploy.executor` — the steps that call
-  the Hub and OCI.
+  the Hub and OCI; :mod:`~oci_tei.deploy.progress` — the wait and what it shows.
 * :mod:`~oci_tei.deploy.cli` — the ``oci-tei`` subcommands.
 
 Importing this package imports nothing heavy; oracle-ads loads only where it is used.

@@ -12,8 +12,10 @@ Exit status: 0 success, 1 an OCI-side failure, 2 a bad spec or arguments.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oci_tei.deploy.connection import add_connection_arguments, connection_from_args
@@ -53,6 +55,9 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
         from oci_tei.deploy.errors import SpecError
         from oci_tei.errors import OCITEIError
 
+        # oracle-ads turns on INFO logging to stdout when imported (logging.basicConfig);
+        # the commands print their own progress, so httpx's line per request stays out.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         try:
             return command(args)
         except SpecError as exc:
@@ -104,6 +109,15 @@ def _target(args: argparse.Namespace) -> tuple[Any, DeploySpec | None]:
 # -- deploy ------------------------------------------------------------------------------
 
 
+def _add_wait_arguments(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--no-wait", action="store_true", help=f"return once the {what} is requested"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=45.0, metavar="MINUTES", help="how long to wait for ACTIVE"
+    )
+
+
 def configure_deploy(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``oci-tei deploy``."""
     parser.add_argument(
@@ -114,13 +128,15 @@ def configure_deploy(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the plan and the oracle-ads YAML; no OCI call, no credentials needed",
     )
-    parser.add_argument(
-        "--no-wait", action="store_true", help="return once the deployment is created"
-    )
-    parser.add_argument(
-        "--timeout", type=float, default=45.0, metavar="MINUTES", help="how long to wait for ACTIVE"
-    )
+    _add_wait_arguments(parser, "deployment")
     parser.add_argument("--no-smoke-test", action="store_true", help="skip the test embedding call")
+    parser.add_argument(
+        "--output-json",
+        metavar="FILE",
+        default=None,
+        help="write the outcome (deployment_id, model_id, state, endpoint, region, dimension) "
+        "as JSON to FILE, for scripts",
+    )
     add_connection_arguments(parser)
 
 
@@ -141,6 +157,8 @@ def run_deploy(args: argparse.Namespace) -> int:
     outcome = _executor(args).deploy(
         spec, wait=not args.no_wait, timeout_s=args.timeout * 60, smoke_test=not args.no_smoke_test
     )
+    if args.output_json:
+        Path(args.output_json).write_text(outcome.to_json(), encoding="utf-8")
     print(f"{outcome.deployment_id}: {outcome.state}")
     return 0
 
@@ -184,7 +202,7 @@ def run_logs(args: argparse.Namespace) -> int:
     if args.type == "work-request":
         print("\n".join(executor.work_request_log(deployment)) or "no work requests")
     else:
-        executor.show_container_logs(deployment.id, args.type, args.limit)
+        executor.show_container_logs(deployment, args.type, args.limit)
     return 0
 
 
@@ -195,12 +213,13 @@ def configure_scale(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--bandwidth-mbps", type=int, default=None, help="new load balancer bandwidth"
     )
+    _add_wait_arguments(parser, "update")
     add_connection_arguments(parser)
 
 
 @_guarded
 def run_scale(args: argparse.Namespace) -> int:
-    """Change replicas and/or bandwidth of a deployment oci-tei created."""
+    """Change replicas and/or bandwidth of a deployment oci-tei created, then wait for it."""
     if args.replicas is None and args.bandwidth_mbps is None:
         _error("give --replicas and/or --bandwidth-mbps")
         return 2
@@ -210,13 +229,24 @@ def run_scale(args: argparse.Namespace) -> int:
             _error(f"--{name.replace('_', '-')} must be at least 1")
             return 2
     deployment, spec = _target(args)
-    _executor(args).scale(
+    executor = _executor(args)
+    work_request = executor.scale(
         deployment,
         replicas=args.replicas,
         bandwidth_mbps=args.bandwidth_mbps,
         expected_owner=spec.name if spec else None,
     )
-    print(f"{deployment.id}: update requested (see `oci-tei status`)")
+    if args.no_wait:
+        print(f"{deployment.id}: update requested (see `oci-tei status`)")
+        return 0
+    print(f"{deployment.id}: updating")
+    updated = executor.wait_until_active(
+        deployment.id,
+        deployment.compartment_id,
+        timeout_s=args.timeout * 60,
+        work_request_id=work_request,
+    )
+    print("\n".join(executor.describe(updated, spec)))
     return 0
 
 

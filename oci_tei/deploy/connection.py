@@ -13,10 +13,17 @@ import argparse
 import os
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from oci_tei.auth import AUTH_TYPES, AuthSpec, resolve_auth_type
+from oci_tei.endpoint import is_loopback_host
 
-__all__ = ["Connection", "add_connection_arguments", "connection_from_args"]
+__all__ = [
+    "Connection",
+    "add_connection_arguments",
+    "connection_from_args",
+    "service_endpoint_argument",
+]
 
 
 @dataclass(frozen=True)
@@ -91,8 +98,28 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--service-endpoint",
         default=None,
+        type=service_endpoint_argument,
         help="send every OCI call to this base URL (e.g. the oci-tei emulator)",
     )
+
+
+def service_endpoint_argument(value: str) -> str:
+    """``--service-endpoint``: an http(s) base URL; plain http only to loopback.
+
+    Raises:
+        argparse.ArgumentTypeError: Not such a URL (argparse reports it, exit status 2).
+    """
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"expected an http(s) URL such as http://127.0.0.1:8998, got {value!r}"
+        )
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise argparse.ArgumentTypeError(
+            f"refusing to send signed OCI calls over plain http to {parts.hostname}: use https "
+            "(plain http is for loopback only, e.g. the oci-tei emulator)"
+        )
+    return value.rstrip("/")
 
 
 def connection_from_args(args: argparse.Namespace) -> Connection:

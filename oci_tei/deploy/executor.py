@@ -6,40 +6,65 @@ offline. Re-running ``deploy`` is safe: each step finds what an earlier run made
 download, identical objects skipped, the model and deployment found by their tags) and
 continues from there.
 
-Nothing here runs in the offline test suite; it is exercised against the OCI emulator.
+It is exercised against the OCI emulator, through the real oracle-ads and oci SDK code.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from oci_tei.auth import AuthSpec
 from oci_tei.deploy.connection import Connection
 from oci_tei.deploy.download import TEI_FILE_PATTERNS, resolve_model_dir
 from oci_tei.deploy.errors import DeployError, OwnershipError
 from oci_tei.deploy.plan import DEFAULT_WAIT_TIMEOUT_S, build_plan
+from oci_tei.deploy.progress import IN_PROGRESS_STATES, WorkRequestWatcher, wait_for_deployment
 from oci_tei.deploy.spec import OWNER_TAG, SPEC_HASH_TAG, DeploySpec
 from oci_tei.deploy.upload import ensure_versioned_bucket, upload_directory
 
-__all__ = ["DEPLOYMENT_OCID_PREFIX", "DeployExecutor", "DeployOutcome", "usage_snippets"]
+__all__ = [
+    "DEPLOYMENT_OCID_PREFIX",
+    "DeployExecutor",
+    "DeployOutcome",
+    "check_owned",
+    "predict_endpoint",
+    "usage_snippets",
+]
 
 DEPLOYMENT_OCID_PREFIX = "ocid1.datasciencemodeldeployment."
 SMOKE_TEST_TEXT = "The car sped down the highway at an incredible speed."
 _GONE = ("DELETED", "DELETING")
-_IN_PROGRESS = ("CREATING", "UPDATING")
 
 
 @dataclass(frozen=True)
 class DeployOutcome:
-    """What ``deploy`` ended with."""
+    """What ``deploy`` ended with (``--output-json`` writes it for scripts).
 
+    Attributes:
+        name: The spec's name (its ownership tag).
+        deployment_id: The model deployment's OCID.
+        model_id: The model's OCID.
+        state: The lifecycle state when ``deploy`` returned (ACTIVE unless ``wait=False``).
+        endpoint: The predict URL to give the client, LangChain or LlamaIndex.
+        region: The deployment's region.
+        dimension: The vector dimension the smoke test saw (None without it).
+    """
+
+    name: str
     deployment_id: str
-    model_id: str | None
+    model_id: str
     state: str
-    endpoint: str | None
+    endpoint: str
+    region: str
     dimension: int | None = None
+
+    def to_json(self) -> str:
+        """The outcome as a JSON document."""
+        return json.dumps(asdict(self), indent=2) + "\n"
 
 
 class DeployExecutor:
@@ -48,7 +73,8 @@ class DeployExecutor:
     Args:
         connection: Identity and endpoint; applied to oracle-ads on first use.
         echo: Where progress lines go.
-        poll_interval_s: Seconds between lifecycle polls while waiting.
+        poll_interval_s: Longest pause between polls while waiting (polls start at 1 s
+            and back off to it).
         sleep: Injected for tests.
         clock: Injected for tests.
     """
@@ -137,15 +163,16 @@ class DeployExecutor:
             self.echo(f"warning: {warning}")
         self.check_region(spec)
         existing = self.find_deployment(spec)
-        model_id: str | None = None
         if existing is None:
             self.echo("[1/6 download] preparing model files")
             model_dir = resolve_model_dir(spec.model)
+            self.echo(f"  {model_dir}")
             self.echo(f"[2/6 upload] to {spec.artifact.uri}/")
             storage = self.object_storage(spec.region)
-            ensure_versioned_bucket(
+            if ensure_versioned_bucket(
                 storage, spec.artifact, spec.compartment_id, create=spec.artifact.create_bucket
-            )
+            ):
+                self.echo(f"  created the versioned bucket {spec.artifact.bucket}")
             report = upload_directory(
                 storage, model_dir, spec.artifact, patterns=TEI_FILE_PATTERNS, echo=self.echo
             )
@@ -159,17 +186,31 @@ class DeployExecutor:
             deployment_id = self._resume(spec, self.get(existing.id))
         self.echo(f"  deployment {deployment_id}")
         if not wait:
-            return DeployOutcome(deployment_id, model_id, "CREATING", None)
+            return self._outcome(spec, self.get(deployment_id))
         self.echo("[5/6 wait] until ACTIVE")
-        deployment = self.wait_until_active(deployment_id, spec.compartment_id, timeout_s=timeout_s)
-        endpoint = f"{deployment.model_deployment_url}/predict"
+        deployment = self.wait_until_active(
+            deployment_id, spec.compartment_id, timeout_s=timeout_s, history=existing is None
+        )
+        outcome = self._outcome(spec, deployment)
         dimension = None
         if smoke_test:
             self.echo("[6/6 smoke test] signed /v1/embeddings call")
-            dimension = self.smoke_test(endpoint)
+            dimension = self.smoke_test(outcome.endpoint)
             self.echo(f"  OK: one vector of dimension {dimension}")
-        self.echo(usage_snippets(endpoint))
-        return DeployOutcome(deployment_id, model_id, "ACTIVE", endpoint, dimension)
+        self.echo(f"\nPredict endpoint: {outcome.endpoint}\n")
+        self.echo(usage_snippets(outcome.endpoint, self.connection.auth))
+        return replace(outcome, dimension=dimension)
+
+    def _outcome(self, spec: DeploySpec, deployment: Any) -> DeployOutcome:
+        model = deployment.model_deployment_configuration_details.model_configuration_details
+        return DeployOutcome(
+            name=spec.name,
+            deployment_id=str(deployment.id),
+            model_id=str(model.model_id),
+            state=str(deployment.lifecycle_state),
+            endpoint=predict_endpoint(deployment),
+            region=spec.region,
+        )
 
     def _resume(self, spec: DeploySpec, existing: Any) -> str:
         state = existing.lifecycle_state
@@ -188,7 +229,7 @@ class DeployExecutor:
                 "replicas and bandwidth, anything else needs `oci-tei delete` and a new deploy",
                 step="deployment",
             )
-        if state not in ("ACTIVE", *_IN_PROGRESS):
+        if state not in ("ACTIVE", *IN_PROGRESS_STATES):
             raise DeployError(
                 f"deployment {existing.id} is {state}; activate it in the console or delete it",
                 step="deployment",
@@ -210,14 +251,30 @@ class DeployExecutor:
             project_id=spec.project_id,
             lifecycle_state="ACTIVE",
         ).data
-        for model in models:
+        for model in sorted(models, key=lambda item: item.time_created, reverse=True):
             tags = model.freeform_tags or {}
-            if all(tags.get(key) == value for key, value in wanted.items()):
-                self.echo(f"  reusing model {model.id}")
-                return str(model.id)
+            if not all(tags.get(key) == value for key, value in wanted.items()):
+                continue
+            if not self._has_artifact(client, model.id):
+                self.echo(f"  skipping model {model.id}: it has no artifact (interrupted creation)")
+                continue
+            self.echo(f"  reusing model {model.id}")
+            return str(model.id)
         created = build_model(spec).create(model_by_reference=True)
         self.echo(f"  created model {created.id}")
         return str(created.id)
+
+    @staticmethod
+    def _has_artifact(client: Any, model_id: str) -> bool:
+        import oci
+
+        try:
+            client.head_model_artifact(model_id)
+        except oci.exceptions.ServiceError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
 
     def create_deployment(self, spec: DeploySpec, model_id: str) -> str:
         """Create the deployment (oracle-ads, no waiting); returns its OCID."""
@@ -251,61 +308,43 @@ class DeployExecutor:
     # -- wait and smoke test ---------------------------------------------------------------
 
     def wait_until_active(
-        self, deployment_id: str, compartment_id: str, *, timeout_s: float
+        self,
+        deployment_id: str,
+        compartment_id: str,
+        *,
+        timeout_s: float,
+        work_request_id: str | None = None,
+        history: bool = True,
     ) -> Any:
-        """Poll until ACTIVE, echoing state changes and work-request log lines and errors.
+        """Poll until ACTIVE, echoing state changes and work-request progress, logs, errors.
 
         oracle-ads only logs failures, so the final state is checked here.
+
+        Args:
+            deployment_id: The deployment.
+            compartment_id: Its compartment.
+            timeout_s: Give up after this long.
+            work_request_id: Show only this work request (an update's); default: all of
+                the deployment's.
+            history: Also show work requests finished before the wait began.
 
         Raises:
             DeployError: FAILED (with OCI's reason and work-request errors), or timeout.
         """
         client = self.data_science()
-        deadline = self._clock() + timeout_s
-        seen: set[str] = set()
-        last: tuple[str, str] | None = None
-        while True:
-            deployment = client.get_model_deployment(deployment_id).data
-            status = (deployment.lifecycle_state, deployment.lifecycle_details or "")
-            if status != last:
-                self.echo(f"  {status[0]}{': ' + status[1] if status[1] else ''}")
-                last = status
-            errors = self._echo_work_requests(client, compartment_id, deployment_id, seen)
-            if status[0] == "ACTIVE":
-                return deployment
-            if status[0] not in _IN_PROGRESS:
-                detail = f": {status[1]}" if status[1] else ""
-                more = f" (work request errors: {'; '.join(errors)})" if errors else ""
-                raise DeployError(
-                    f"deployment {deployment_id} is {status[0]}{detail}{more}", step="wait"
-                )
-            if self._clock() >= deadline:
-                raise DeployError(
-                    f"deployment {deployment_id} still {status[0]} after {timeout_s / 60:.0f} min; "
-                    "re-run deploy to keep waiting",
-                    step="wait",
-                )
-            self._sleep(self.poll_interval_s)
-
-    def _echo_work_requests(
-        self, client: Any, compartment_id: str, deployment_id: str, seen: set[str]
-    ) -> list[str]:
-        """Echo work-request log lines and errors not shown yet; return all error messages."""
-        errors = []
-        requests = client.list_work_requests(compartment_id, resource_id=deployment_id).data
-        for request in requests:
-            for entry in client.list_work_request_logs(request.id).data:
-                key = f"{request.id}|log|{entry.timestamp}|{entry.message}"
-                if key not in seen:
-                    seen.add(key)
-                    self.echo(f"    {entry.message}")
-            for error in client.list_work_request_errors(request.id).data:
-                errors.append(f"{error.code}: {error.message}")
-                key = f"{request.id}|error|{error.timestamp}|{error.message}"
-                if key not in seen:
-                    seen.add(key)
-                    self.echo(f"    error {error.code}: {error.message}")
-        return errors
+        watcher = WorkRequestWatcher(
+            client, compartment_id, deployment_id, self.echo, work_request_id, history
+        )
+        return wait_for_deployment(
+            client,
+            deployment_id,
+            watcher,
+            echo=self.echo,
+            timeout_s=timeout_s,
+            poll_cap_s=self.poll_interval_s,
+            sleep=self._sleep,
+            clock=self._clock,
+        )
 
     def smoke_test(self, endpoint: str) -> int:
         """Embed one sentence through the package's signed client; returns the dimension."""
@@ -359,7 +398,7 @@ class DeployExecutor:
             f"{deployment.display_name} ({deployment.id})",
             f"  state: {deployment.lifecycle_state}"
             + (f" ({deployment.lifecycle_details})" if deployment.lifecycle_details else ""),
-            f"  endpoint: {deployment.model_deployment_url}/predict",
+            f"  endpoint: {predict_endpoint(deployment)}",
             f"  shape: {model.instance_configuration.instance_shape_name}, replicas: {replicas}, "
             f"bandwidth: {model.bandwidth_mbps} Mbps",
             f"  image: {image}",
@@ -388,13 +427,25 @@ class DeployExecutor:
                 lines.append(f"  {error.timestamp} ERROR {error.code}: {error.message}")
         return lines
 
-    def show_container_logs(self, deployment_id: str, log_type: str, limit: int) -> None:
-        """Print the newest access or predict log records (oracle-ads prints them)."""
+    def show_container_logs(self, deployment: Any, log_type: str, limit: int) -> None:
+        """Print the newest access or predict log records (oracle-ads prints them).
+
+        Raises:
+            DeployError: The deployment sends no such log to OCI Logging.
+        """
         from ads.model.deployment import ModelDeployment
 
+        logs = deployment.category_log_details
+        if getattr(logs, log_type, None) is None:
+            raise DeployError(
+                f"deployment {deployment.id} has no {log_type} log: set logs.{log_type} "
+                "(log_group_id, log_id) in its spec; `oci-tei logs` without --type shows its "
+                "work requests",
+                step="logs",
+            )
         self._configure()
-        deployment = ModelDeployment.from_id(deployment_id)
-        deployment.logs(log_type=log_type).tail(source=deployment_id, limit=limit)
+        model_deployment = ModelDeployment.from_id(deployment.id)
+        model_deployment.logs(log_type=log_type).tail(source=deployment.id, limit=limit)
 
     def scale(
         self,
@@ -403,8 +454,11 @@ class DeployExecutor:
         replicas: int | None = None,
         bandwidth_mbps: int | None = None,
         expected_owner: str | None = None,
-    ) -> None:
+    ) -> str | None:
         """Change the instance count and/or bandwidth of a deployment this tool created.
+
+        Returns:
+            The update's work request OCID (to wait on), when OCI gives one.
 
         Raises:
             OwnershipError: Not created by oci-tei (or by another spec).
@@ -435,7 +489,9 @@ class DeployExecutor:
                 ),
             )
         )
-        self.data_science().update_model_deployment(deployment.id, details)
+        response = self.data_science().update_model_deployment(deployment.id, details)
+        work_request: str | None = response.headers.get("opc-work-request-id")
+        return work_request
 
     def delete(self, deployment: Any, *, expected_owner: str | None = None) -> None:
         """Delete a deployment this tool created (the model by reference stays).
@@ -467,14 +523,28 @@ def check_owned(deployment: Any, expected_owner: str | None = None) -> None:
         )
 
 
-def usage_snippets(endpoint: str) -> str:
-    """Ready-to-paste code for LangChain and LlamaIndex."""
+def predict_endpoint(deployment: Any) -> str:
+    """The predict URL of a deployment record (its ``modelDeploymentUrl`` + ``/predict``)."""
+    return f"{str(deployment.model_deployment_url).rstrip('/')}/predict"
+
+
+def usage_snippets(endpoint: str, auth: AuthSpec | None = None) -> str:
+    """Ready-to-paste code for LangChain and LlamaIndex, with the identity deploy used."""
+    arguments = [f"endpoint={json.dumps(endpoint)}"]
+    if auth is not None:
+        for name, value in (
+            ("auth", auth.auth_type),
+            ("profile", auth.profile),
+            ("config_file", auth.config_file),
+        ):
+            if value:
+                arguments.append(f"{name}={json.dumps(value)}")
+    call = ", ".join(arguments)
     return (
-        f"Endpoint: {endpoint}\n\n"
         "# LangChain\n"
         "from langchain_oci_tei import OCITEIEmbeddings\n"
-        f'embeddings = OCITEIEmbeddings(endpoint="{endpoint}")\n\n'
+        f"embeddings = OCITEIEmbeddings({call})\n\n"
         "# LlamaIndex\n"
         "from llama_index_oci_tei import OCITEIEmbedding\n"
-        f'embed_model = OCITEIEmbedding(endpoint="{endpoint}")\n'
+        f"embed_model = OCITEIEmbedding({call})\n"
     )

@@ -529,10 +529,25 @@ def _tag_and_flag_problems(spec: DeploySpec) -> list[tuple[str, str]]:
                 )
             )
     for index, arg in enumerate(spec.tei.extra_args):
-        flag = arg.split("=", 1)[0]
-        if flag in _MANAGED_FLAGS:
+        flag = _managed_flag(arg)
+        if flag is not None:
             problems.append((f"tei.extra_args[{index}]", f"{flag} is set by oci-tei itself"))
     return problems
+
+
+def _managed_flag(arg: str) -> str | None:
+    """The flag oci-tei manages that ``arg`` sets, in any spelling TEI's parser accepts.
+
+    Long flags as ``--flag`` or ``--flag=value``; short ones also glued to their value
+    (``-p9090``), which would otherwise slip a wrong port past this check.
+    """
+    for flag in _MANAGED_FLAGS:
+        if flag.startswith("--"):
+            if arg.split("=", 1)[0] == flag:
+                return flag
+        elif arg.startswith(flag):
+            return flag
+    return None
 
 
 def _container_problems(spec: DeploySpec, shape: Shape | None) -> list[tuple[str, str]]:

@@ -111,14 +111,20 @@ def expected_md5(file: LocalFile, part_size: int = DEFAULT_PART_SIZE) -> str:
 
 def ensure_versioned_bucket(
     client: Any, artifact: ArtifactLocation, compartment_id: str, *, create: bool
-) -> None:
+) -> bool:
     """Check that the artifact's bucket exists and is versioned; create it if asked.
+
+    An existing bucket is never changed: turning versioning on is the owner's decision
+    (it cannot be turned off again), so the error says how to do it.
 
     Args:
         client: An ``oci.object_storage.ObjectStorageClient``.
         artifact: The spec's artifact location.
         compartment_id: Compartment for a bucket created here.
         create: Create the bucket, versioned, when it does not exist.
+
+    Returns:
+        Whether the bucket was created here.
 
     Raises:
         DeployError: No such bucket (and not asked to create it), or not versioned.
@@ -141,14 +147,21 @@ def ensure_versioned_bucket(
         details = oci.object_storage.models.CreateBucketDetails(
             name=artifact.bucket, compartment_id=compartment_id, versioning="Enabled"
         )
-        client.create_bucket(artifact.namespace, details)
-        return
+        try:
+            client.create_bucket(artifact.namespace, details)
+        except oci.exceptions.ServiceError as create_error:
+            raise _service_error(create_error, "upload") from create_error
+        return True
     if bucket.versioning != "Enabled":
         raise DeployError(
             f"bucket {artifact.bucket} is not versioned (versioning: {bucket.versioning}); a "
-            "model by reference needs a versioned bucket: enable versioning on it or use another",
+            "model by reference needs a versioned bucket so the deployment gets the exact "
+            "files it was registered with. Enable versioning (it cannot be turned off again): "
+            f"oci os bucket update --namespace {artifact.namespace} --bucket-name "
+            f"{artifact.bucket} --versioning Enabled, or use another bucket",
             step="upload",
         )
+    return False
 
 
 def upload_directory(

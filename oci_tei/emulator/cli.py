@@ -68,6 +68,11 @@ def configure_emulate(parser: argparse.ArgumentParser) -> None:
         help="how deployment containers run",
     )  # fmt: skip
     parser.add_argument("--data-dir", type=Path, default=None, help="where objects are stored")
+    parser.add_argument(
+        "--write-config", type=Path, default=None, metavar="DIR",
+        help="make a throwaway API key, trust it, and write DIR/config (profile DEFAULT) "
+        "for --config-file of the oci SDK, ADS or oci-tei; written once the emulator serves",
+    )  # fmt: skip
 
 
 def run_emulate(args: argparse.Namespace) -> int:
@@ -107,7 +112,8 @@ def run_emulate(args: argparse.Namespace) -> int:
     emulator.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print(usage(emulator), flush=True)
+    config_file = emulator.write_api_key_config(args.write_config) if args.write_config else None
+    print(usage(emulator, config_file), flush=True)
     try:
         stop.wait()
     except KeyboardInterrupt:
@@ -117,13 +123,15 @@ def run_emulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def usage(emulator: Emulator) -> str:
+def usage(emulator: Emulator, config_file: Path | None = None) -> str:
     """The banner: where the emulator listens and how to point the SDKs at it."""
     url = emulator.url
     trusted = ", ".join(emulator.trusted_fingerprints)
+    config = f"  OCI config: {config_file} (a throwaway key it trusts)\n" if config_file else ""
     return (
         f"OCI emulator listening on {url}\n"
         f"  trusted API keys: {trusted or 'none (only session tokens)'}\n"
+        f"{config}"
         f"  oci SDK:  oci.data_science.DataScienceClient(config, service_endpoint={url!r})\n"
         f"  ADS:      ads.set_auth('api_key', client_kwargs={{'service_endpoint': {url!r}}})\n"
         f"  predict:  POST {url}/<model_deployment_ocid>/predict\n"

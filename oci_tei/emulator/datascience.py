@@ -21,7 +21,12 @@ from typing import Any
 
 from aiohttp import web
 
-from oci_tei.emulator.containers import ContainerError, ContainerManager, ContainerSpec
+from oci_tei.emulator.containers import (
+    DEPLOYED_MODEL_ROOT,
+    ContainerError,
+    ContainerManager,
+    ContainerSpec,
+)
 from oci_tei.emulator.context import EmulatorContext, GatewayTarget, logger, new_ocid
 from oci_tei.emulator.errors import OCIError, conflict, invalid_parameter, not_found
 from oci_tei.emulator.gateway import CONTEXT
@@ -369,18 +374,30 @@ async def get_work_request(request: web.Request) -> web.Response:
 
 
 async def list_work_requests(request: web.Request) -> web.Response:
-    """ListWorkRequests."""
+    """ListWorkRequests: compartmentId; resourceId, operationType and status filters."""
     import oci
 
     _auth(request)
-    compartment = request.query.get("compartmentId")
+    q = request.query
+    if "compartmentId" not in q:
+        raise OCIError(400, "MissingParameter", "compartmentId is required.")
     items = []
     for record in request.app[STATE].work_requests.values():
-        if compartment and record.request.compartment_id != compartment:
+        wr = record.request
+        if wr.compartment_id != q["compartmentId"]:
+            continue
+        if "resourceId" in q and all(r.identifier != q["resourceId"] for r in wr.resources):
+            continue
+        if any(
+            k in q and q[k] != v
+            for k, v in (("operationType", wr.operation_type), ("status", wr.status))
+        ):
             continue
         summary = oci.data_science.models.WorkRequestSummary()
-        _copy_fields(summary, record.request)
+        _copy_fields(summary, wr)
         items.append(summary)
+    # Time fields sort newest first unless asked otherwise (the API's documented default).
+    items.sort(key=lambda item: item.time_accepted, reverse=q.get("sortOrder") != "ASC")
     return model_response(SERVICE, items)
 
 
@@ -399,15 +416,19 @@ async def list_work_request_logs(request: web.Request) -> web.Response:
 # -- model deployments ----------------------------------------------------------------------
 
 
-def _deployment(request: web.Request) -> Any:
+def _deployment(request: web.Request, *, deleted: bool = False) -> Any:
+    """The deployment in the path; a DELETED one only where ``deleted`` is allowed.
+
+    OCI still shows deleted resources to reads; nothing can change them.
+    """
     found = request.app[STATE].deployments.get(request.match_info["id"])
-    if found is None or found.lifecycle_state == "DELETED":
+    if found is None or (found.lifecycle_state == "DELETED" and not deleted):
         raise not_found("model deployment")
     return found
 
 
-def _spec(request: web.Request, deployment: Any) -> ContainerSpec:
-    """The container a deployment describes, its model mapped to local files."""
+def _spec(request: web.Request, deployment: Any, record: WorkRequestRecord) -> ContainerSpec:
+    """The container a deployment describes, its model laid out as local files."""
     ctx: EmulatorContext = request.app[CONTEXT]
     config = deployment.model_deployment_configuration_details
     model_config = config.model_configuration_details
@@ -420,7 +441,11 @@ def _spec(request: web.Request, deployment: Any) -> ContainerSpec:
     if stored is None:
         raise ContainerError(f"model {model_config.model_id} not found")
     root = ctx.data_dir / "deployments" / deployment.id / "deployed_model"
-    _materialize(request.app[STORE], stored, root)
+    count, size = _materialize(request.app[STORE], stored, root)
+    record.log(
+        f"Downloaded the model artifact: {count} files ({size / 1e6:.1f} MB) "
+        f"to {DEPLOYED_MODEL_ROOT}"
+    )
     return ContainerSpec(
         image=env.image or "",
         cmd=list(env.cmd or []),
@@ -428,11 +453,20 @@ def _spec(request: web.Request, deployment: Any) -> ContainerSpec:
         server_port=env.server_port or 8080,
         shape=model_config.instance_configuration.instance_shape_name or "",
         model_root=root,
+        health_check_port=env.health_check_port or env.server_port or 8080,
     )
 
 
-def _materialize(store: ObjectStore, stored: StoredModel, root: Path) -> None:
-    """Lay out the model's referenced objects under ``root`` (``deployed_model``)."""
+def _materialize(store: ObjectStore, stored: StoredModel, root: Path) -> tuple[int, int]:
+    """Lay out the model's referenced objects under ``root`` (``deployed_model``).
+
+    A by-reference artifact lists each object with its version (which is why the bucket
+    must be versioned): those exact versions are laid out, as OCI does; a description
+    without objects takes the current objects under its prefix.
+
+    Returns:
+        The number of files and their total size in bytes.
+    """
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
@@ -441,33 +475,53 @@ def _materialize(store: ObjectStore, stored: StoredModel, root: Path) -> None:
         if stored.artifact and stored.artifact[:2] == b"PK":
             with zipfile.ZipFile(io.BytesIO(stored.artifact)) as archive:
                 archive.extractall(root)
-        return
+        files = [p for p in root.rglob("*") if p.is_file()]
+        return len(files), sum(p.stat().st_size for p in files)
+    laid_out: dict[str, Path] = {}
     for entry in description.get("models", []):
         try:
-            files = store.files_under(
-                entry["namespace"], entry["bucketName"], entry.get("prefix", "")
-            )
+            laid_out.update(_referenced_files(store, entry))
         except OCIError as exc:
             raise ContainerError(
                 f"the model artifact's objects cannot be read: {exc.message}"
             ) from None
-        for name, path in files.items():
-            link_or_copy(path, root / name)
+    for name, path in laid_out.items():
+        link_or_copy(path, root / name)
+    return len(laid_out), sum(path.stat().st_size for path in laid_out.values())
+
+
+def _referenced_files(store: ObjectStore, entry: dict[str, Any]) -> dict[str, Path]:
+    namespace, bucket = entry["namespace"], entry["bucketName"]
+    objects = entry.get("objects") or []
+    if not objects:
+        return store.files_under(namespace, bucket, entry.get("prefix", ""))
+    return {
+        item["name"]: store.version_file(namespace, bucket, item["name"], item.get("version"))
+        for item in objects
+    }
 
 
 async def _activate(request: web.Request, deployment: Any, record: WorkRequestRecord) -> None:
-    """CREATING/UPDATING → ACTIVE (container healthy) or FAILED."""
+    """CREATING/UPDATING → ACTIVE (container healthy) or FAILED.
+
+    An update starts the new container while the old one keeps serving, then swaps them.
+    """
     ctx: EmulatorContext = request.app[CONTEXT]
     containers = request.app[CONTAINERS]
+    model_config = deployment.model_deployment_configuration_details.model_configuration_details
     record.progress("IN_PROGRESS", 10.0)
+    record.log(f"Provisioning {model_config.instance_configuration.instance_shape_name}")
     await asyncio.sleep(ctx.config.activation_delay_s)
     try:
-        spec = await asyncio.to_thread(_spec, request, deployment)
+        record.progress("IN_PROGRESS", 30.0)
+        spec = await asyncio.to_thread(_spec, request, deployment, record)
         record.log(f"Starting container {spec.image} on {spec.shape}")
         record.progress("IN_PROGRESS", 50.0)
-        await containers.stop(deployment.id)
         container = await containers.start(deployment.id, spec)
     except ContainerError as exc:
+        with ctx.lock:
+            ctx.targets.pop(deployment.id, None)
+        await containers.stop(deployment.id)
         deployment.lifecycle_state = "FAILED"
         deployment.lifecycle_details = str(exc)
         record.fail(str(exc))
@@ -479,6 +533,7 @@ async def _activate(request: web.Request, deployment: Any, record: WorkRequestRe
         ctx.targets[deployment.id] = GatewayTarget(deployment.id, container.url, predict_endpoint)
     deployment.lifecycle_state = "ACTIVE"
     deployment.lifecycle_details = "Model Deployment is Active."
+    record.log(f"Container is healthy on port {spec.server_port}")
     record.log("Model deployment is active")
     record.progress("SUCCEEDED", 100.0)
 
@@ -557,7 +612,7 @@ async def create_model_deployment(request: web.Request) -> web.Response:
 async def get_model_deployment(request: web.Request) -> web.Response:
     """GetModelDeployment."""
     _auth(request)
-    return model_response(SERVICE, _deployment(request), headers={"etag": _etag()})
+    return model_response(SERVICE, _deployment(request, deleted=True), headers={"etag": _etag()})
 
 
 async def list_model_deployments(request: web.Request) -> web.Response:

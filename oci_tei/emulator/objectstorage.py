@@ -1,4 +1,4 @@
-"""Object Storage: namespace, buckets (with versioning), objects, versions and multipart uploads.
+"""Object Storage: namespace, buckets (versioning, updates), objects, versions, multipart uploads.
 
 Object bytes are files under the emulator's data dir (models are ~90 MB); metadata lives in
 memory. Wire shapes come from ``oci.object_storage.models``.
@@ -49,6 +49,8 @@ class StoredObject:
     time_modified: dt.datetime
     multipart_md5: str | None = None
     delete_marker: bool = False
+    #: Written while versioning was not Enabled: the next such write replaces it.
+    null_version: bool = False
 
 
 @dataclass
@@ -85,6 +87,9 @@ class Bucket:
     etag: str
     time_created: dt.datetime
     created_by: str
+    metadata: dict[str, str] = field(default_factory=dict)
+    freeform_tags: dict[str, str] = field(default_factory=dict)
+    defined_tags: dict[str, dict[str, Any]] = field(default_factory=dict)
     objects: dict[str, list[StoredObject]] = field(default_factory=dict)
     uploads: dict[str, Upload] = field(default_factory=dict)
 
@@ -133,6 +138,27 @@ class ObjectStore:
                 and (obj := found.latest(name)) is not None
                 and obj.path is not None
             }
+
+    def version_file(self, namespace: str, bucket: str, name: str, version_id: str | None) -> Path:
+        """The file of one version of an object (the current one when ``version_id`` is None).
+
+        Raises:
+            OCIError: 404 when the object or that version does not exist.
+        """
+        found = self.bucket(namespace, bucket)
+        with self.lock:
+            versions = found.objects.get(name, [])
+            if version_id is None:
+                current = found.latest(name)
+                match = [current] if current is not None else []
+            else:
+                match = [v for v in versions if v.version_id == version_id and not v.delete_marker]
+        if not match or match[0].path is None:
+            which = f"version {version_id} of " if version_id else ""
+            raise OCIError(
+                404, "ObjectNotFound", f"{which}object '{name}' not found in bucket '{bucket}'"
+            )
+        return match[0].path
 
 
 STORE = web.AppKey("oci_tei_object_store", ObjectStore)
@@ -248,6 +274,9 @@ async def create_bucket(request: web.Request) -> web.Response:
             etag=uuid.uuid4().hex,
             time_created=_now(),
             created_by="ocid1.user.oc1..emulator",
+            metadata=dict(details.metadata or {}),
+            freeform_tags=dict(details.freeform_tags or {}),
+            defined_tags=dict(details.defined_tags or {}),
         )
         store.buckets[bucket.name] = bucket
     return model_response(SERVICE, _bucket_model(oci, store, bucket), headers={"ETag": bucket.etag})
@@ -258,7 +287,9 @@ def _bucket_model(oci: Any, store: ObjectStore, bucket: Bucket) -> Any:
         namespace=store.namespace,
         name=bucket.name,
         compartment_id=bucket.compartment_id,
-        metadata={},
+        metadata=bucket.metadata,
+        freeform_tags=bucket.freeform_tags,
+        defined_tags=bucket.defined_tags,
         created_by=bucket.created_by,
         time_created=bucket.time_created,
         etag=bucket.etag,
@@ -269,6 +300,36 @@ def _bucket_model(oci: Any, store: ObjectStore, bucket: Bucket) -> Any:
         id=bucket.id,
         auto_tiering="Disabled",
     )
+
+
+async def list_buckets(request: web.Request) -> web.Response:
+    """ListBuckets (compartmentId required), by name."""
+    import oci
+
+    _auth(request)
+    store: ObjectStore = request.app[STORE]
+    compartment = request.query.get("compartmentId")
+    if not compartment:
+        raise OCIError(400, "MissingParameter", "compartmentId is required.")
+    if request.match_info["ns"] != store.namespace:
+        raise not_found("namespace")
+    with store.lock:
+        buckets = sorted(store.buckets.values(), key=lambda bucket: bucket.name)
+    summaries = [
+        oci.object_storage.models.BucketSummary(
+            namespace=store.namespace,
+            name=bucket.name,
+            compartment_id=bucket.compartment_id,
+            created_by=bucket.created_by,
+            time_created=bucket.time_created,
+            etag=bucket.etag,
+            freeform_tags=bucket.freeform_tags,
+            defined_tags=bucket.defined_tags,
+        )
+        for bucket in buckets
+        if bucket.compartment_id == compartment
+    ]
+    return model_response(SERVICE, summaries)
 
 
 async def get_bucket(request: web.Request) -> web.Response:
@@ -283,17 +344,67 @@ async def get_bucket(request: web.Request) -> web.Response:
     return model_response(SERVICE, _bucket_model(oci, store, bucket), headers={"ETag": bucket.etag})
 
 
+async def update_bucket(request: web.Request) -> web.Response:
+    """UpdateBucket: versioning, name, compartment, metadata and tags.
+
+    Versioning goes Enabled or Suspended, never back to Disabled; ``if-match`` guards
+    against concurrent changes.
+    """
+    import oci
+
+    store: ObjectStore = request.app[STORE]
+    details = await _read_json(request, "UpdateBucketDetails")
+    bucket = store.bucket(request.match_info["ns"], request.match_info["bucket"])
+    with store.lock:
+        if_match = request.headers.get("if-match")
+        if if_match and if_match != bucket.etag:
+            raise OCIError(412, "IfMatchFailed", "The If-Match header does not match the ETag.")
+        if details.versioning is not None:
+            if details.versioning not in ("Enabled", "Suspended"):
+                raise invalid_parameter("versioning must be Enabled or Suspended.")
+            bucket.versioning = details.versioning
+        if details.name and details.name != bucket.name:
+            if details.name in store.buckets:
+                raise OCIError(
+                    409,
+                    "BucketAlreadyExists",
+                    "Either the bucket already exists or you are not authorized to create it.",
+                )
+            store.buckets[details.name] = store.buckets.pop(bucket.name)
+            bucket.name = details.name
+        if details.compartment_id:
+            bucket.compartment_id = details.compartment_id
+        for attr in ("metadata", "freeform_tags", "defined_tags"):
+            value = getattr(details, attr)
+            if value is not None:
+                setattr(bucket, attr, dict(value))
+        bucket.etag = uuid.uuid4().hex
+    return model_response(SERVICE, _bucket_model(oci, store, bucket), headers={"ETag": bucket.etag})
+
+
 # -- objects -------------------------------------------------------------------------------
 
 
+def _drop_null_versions(bucket: Bucket, name: str) -> list[StoredObject]:
+    """Remove the versions of ``name`` written while versioning was off; return the rest."""
+    versions = bucket.objects.setdefault(name, [])
+    for old in versions:
+        if old.null_version and old.path is not None:
+            old.path.unlink(missing_ok=True)
+    versions[:] = [v for v in versions if not v.null_version]
+    return versions
+
+
 def _commit_version(bucket: Bucket, obj: StoredObject) -> None:
-    versions = bucket.objects.setdefault(obj.name, [])
-    if bucket.versioning != "Enabled":
-        for old in versions:
-            if old.path is not None:
-                old.path.unlink(missing_ok=True)
-        versions.clear()
-    versions.append(obj)
+    """Add a version: beside the others when Enabled, else replacing the unversioned one.
+
+    With versioning Suspended, versions written while it was Enabled stay.
+    """
+    if bucket.versioning == "Enabled":
+        bucket.objects.setdefault(obj.name, []).append(obj)
+        return
+    obj.null_version = True
+    _drop_null_versions(bucket, obj.name).append(obj)
 
 
 def _check_preconditions(request: web.Request, bucket: Bucket, name: str) -> None:
@@ -413,10 +524,12 @@ async def delete_object(request: web.Request) -> web.Response:
         )
         if bucket.versioning == "Enabled":
             bucket.objects[name].append(marker)
+        elif bucket.versioning == "Suspended":
+            marker.null_version = True
+            _drop_null_versions(bucket, name).append(marker)
         else:
-            for old in bucket.objects.pop(name, []):
-                if old.path is not None:
-                    old.path.unlink(missing_ok=True)
+            _drop_null_versions(bucket, name)
+            bucket.objects.pop(name, None)
     return web.Response(
         status=204, headers={"version-id": marker.version_id, "is-delete-marker": "true"}
     )
@@ -679,8 +792,11 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/n/", get_namespace)
     r.add_post("/n/{ns}/b", create_bucket)
     r.add_post("/n/{ns}/b/", create_bucket)
+    r.add_get("/n/{ns}/b", list_buckets)
+    r.add_get("/n/{ns}/b/", list_buckets)
     r.add_route("GET", "/n/{ns}/b/{bucket}", get_bucket)
     r.add_route("HEAD", "/n/{ns}/b/{bucket}", get_bucket)
+    r.add_post("/n/{ns}/b/{bucket}", update_bucket)
     r.add_get("/n/{ns}/b/{bucket}/o", list_objects)
     r.add_get("/n/{ns}/b/{bucket}/o/", list_objects)
     r.add_put("/n/{ns}/b/{bucket}/o/{object:.+}", put_object)

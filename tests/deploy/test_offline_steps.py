@@ -17,6 +17,7 @@ from oci_tei.deploy.connection import Connection
 from oci_tei.deploy.download import TEI_FILE_PATTERNS, check_model_dir, resolve_model_dir
 from oci_tei.deploy.errors import DeployError, OwnershipError
 from oci_tei.deploy.executor import check_owned, usage_snippets
+from oci_tei.deploy.progress import backoff
 from oci_tei.deploy.spec import ModelSource
 from oci_tei.deploy.upload import LocalFile, expected_md5, list_local_files
 
@@ -122,6 +123,19 @@ def test_usage_snippets_name_the_endpoint() -> None:
     text = usage_snippets(url)
     assert f'OCITEIEmbeddings(endpoint="{url}")' in text
     assert f'OCITEIEmbedding(endpoint="{url}")' in text
+
+
+def test_usage_snippets_carry_the_identity_deploy_used() -> None:
+    text = usage_snippets("http://127.0.0.1:1/x/predict", AuthSpec("api_key", "P", "/c/config"))
+    call = 'endpoint="http://127.0.0.1:1/x/predict", auth="api_key", profile="P", config_file="/c/config"'
+    assert f"OCITEIEmbeddings({call})" in text
+    assert f"OCITEIEmbedding({call})" in text
+
+
+def test_polls_back_off_to_the_interval() -> None:
+    delays = backoff(10)
+    assert [next(delays) for _ in range(6)] == [1, 2, 4, 8, 10, 10]
+    assert next(backoff(0.5)) == 0.5
 
 
 def test_auth_type_for_ads(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -164,6 +164,7 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({"tei.max_batch_tokens": -1}, "tei.max_batch_tokens", "greater than 0"),
     ({"tei.extra_args": ["--port", "80"]}, "tei.extra_args[0]", "set by oci-tei"),
     ({"tei.extra_args": ["--hostname=::"]}, "tei.extra_args[0]", "set by oci-tei"),
+    ({"tei.extra_args": ["--dense-path", "x", "-p9090"]}, "tei.extra_args[2]", "-p is set by"),
     ({"freeform_tags": {"oci-tei": "mine"}}, "freeform_tags.oci-tei", "reserved"),
     ({"name": "has space"}, "name", "letters, digits"),
     ({"shape": "VM.GPU.A10.1"}, "shape", "unknown field"),

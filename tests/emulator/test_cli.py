@@ -62,3 +62,14 @@ def test_emulate_rejects_bad_options(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "probability" in result.stderr
+
+
+def test_written_api_key_config_is_trusted(emulator, tmp_path: Path) -> None:
+    emu = emulator()
+    config_file = emu.write_api_key_config(tmp_path / "oci")
+    config = oci.config.from_file(str(config_file))
+    oci.config.validate_config(config)
+    client = oci.object_storage.ObjectStorageClient(config, service_endpoint=emu.url)
+    assert client.get_namespace().data == emu.namespace
+    assert config["fingerprint"] in emu.trusted_fingerprints
+    assert not list((tmp_path / "oci").glob(".*"))  # no partial file left behind

@@ -34,6 +34,48 @@ def _bucket(os_client, ns: str, name: str = "models") -> None:
     )
 
 
+def test_update_bucket_versioning(emulator, oci_config: Path) -> None:
+    emu = emulator()
+    client, _ = _clients(emu, oci_config)
+    ns = emu.namespace
+    models = oci.object_storage.models
+    client.create_bucket(ns, models.CreateBucketDetails(name="plain", compartment_id=COMPARTMENT))
+    assert client.get_bucket(ns, "plain").data.versioning == "Disabled"
+    assert [b.name for b in client.list_buckets(ns, COMPARTMENT).data] == ["plain"]
+    client.put_object(ns, "plain", "a", b"1")
+    client.put_object(ns, "plain", "a", b"2")
+    assert len(client.list_object_versions(ns, "plain").data.items) == 1
+
+    updated = client.update_bucket(
+        ns, "plain", models.UpdateBucketDetails(versioning="Enabled", freeform_tags={"t": "1"})
+    )
+    assert updated.data.versioning == "Enabled"
+    assert updated.data.freeform_tags == {"t": "1"}
+    assert client.get_bucket(ns, "plain").data.versioning == "Enabled"
+    client.put_object(ns, "plain", "a", b"3")
+    assert len(client.list_object_versions(ns, "plain").data.items) == 2
+
+    client.update_bucket(ns, "plain", models.UpdateBucketDetails(versioning="Suspended"))
+    client.put_object(ns, "plain", "a", b"4")
+    # Unversioned writes replace the one unversioned version ("2", then "4"); "3" stays.
+    client.put_object(ns, "plain", "a", b"5")
+    versions = client.list_object_versions(ns, "plain").data.items
+    contents = sorted(
+        client.get_object(ns, "plain", "a", version_id=v.version_id).data.content for v in versions
+    )
+    assert contents == [b"3", b"5"]
+
+    with pytest.raises(oci.exceptions.ServiceError) as info:
+        client.update_bucket(
+            ns, "plain", models.UpdateBucketDetails(compartment_id=COMPARTMENT), if_match="stale"
+        )
+    assert info.value.status == 412
+    with pytest.raises(oci.exceptions.ServiceError) as info:
+        client.update_bucket(ns, "missing", models.UpdateBucketDetails(versioning="Enabled"))
+    assert info.value.status == 404
+    assert info.value.code == "BucketNotFound"
+
+
 def test_objects_versions_and_multipart(emulator, oci_config: Path, tmp_path: Path) -> None:
     emu = emulator()
     client, _ = _clients(emu, oci_config)
@@ -82,7 +124,9 @@ def _by_reference_artifact(ns: str, bucket: str, prefix: str) -> bytes:
     return buffer.getvalue()
 
 
-def _deployment_details(model_id: str, image: str, shape: str, cmd: list[str], port: int = 8080):
+def _deployment_details(
+    model_id: str, image: str, shape: str, cmd: list[str], health_port: int = 8080
+):
     models = oci.data_science.models
     return models.CreateModelDeploymentDetails(
         display_name="tei",
@@ -97,8 +141,8 @@ def _deployment_details(model_id: str, image: str, shape: str, cmd: list[str], p
             environment_configuration_details=models.OcirModelDeploymentEnvironmentConfigurationDetails(
                 image=image,
                 cmd=cmd,
-                server_port=port,
-                health_check_port=port,
+                server_port=8080,
+                health_check_port=health_port,
                 environment_variables={"MODEL_DEPLOY_PREDICT_ENDPOINT": "/v1/embeddings"},
             ),
         ),
@@ -154,32 +198,36 @@ GOOD_CMD = [
 ]
 
 
+CPU = ("ocir.io/t/tei:cpu-1.5", "VM.Standard.E4.Flex")
+
+
 @pytest.mark.parametrize(
-    ("image", "shape", "cmd", "reason"),
+    ("image", "shape", "cmd", "health_port", "reason"),
     [
-        ("ocir.io/t/tei:hopper-1.5", "VM.GPU.A10.1", GOOD_CMD, "cannot run on the A10"),
-        ("ocir.io/t/tei:86-1.5", "VM.GPU3.1", GOOD_CMD, "V100"),
-        ("ocir.io/t/tei:1.5", "VM.Standard.E4.Flex", GOOD_CMD, "has no GPU"),
+        ("ocir.io/t/tei:hopper-1.5", "VM.GPU.A10.1", GOOD_CMD, 8080, "cannot run on the A10"),
+        ("ocir.io/t/tei:86-1.5", "VM.GPU3.1", GOOD_CMD, 8080, "V100"),
+        ("ocir.io/t/tei:1.5", "VM.Standard.E4.Flex", GOOD_CMD, 8080, "has no GPU"),
+        (*CPU, [*GOOD_CMD[:3], "9090", *GOOD_CMD[4:]], 8080, "server port is 8080"),
+        (*CPU, GOOD_CMD, 9000, "health check port is 9000"),
+        (*CPU, GOOD_CMD[:4], 8080, "0.0.0.0"),
+        (*CPU, [*GOOD_CMD, "--hostname", "my-host"], 8080, "must be an IP address"),
         (
-            "ocir.io/t/tei:cpu-1.5",
-            "VM.Standard.E4.Flex",
-            [*GOOD_CMD[:3], "9090", *GOOD_CMD[4:]],
-            "port 9090",
-        ),
-        ("ocir.io/t/tei:cpu-1.5", "VM.Standard.E4.Flex", GOOD_CMD[:4], "0.0.0.0"),
-        (
-            "ocir.io/t/tei:cpu-1.5",
-            "VM.Standard.E4.Flex",
+            *CPU,
             ["--model-id", "/opt/ds/model/deployed_model/nothing", *GOOD_CMD[2:]],
+            8080,
             "holds no model",
         ),
+        # Only the server can tell ("{}" is no model config): the server's own message.
+        (*CPU, GOOD_CMD, 8080, "Failed to parse `config.json`"),
     ],
 )
-def test_invalid_containers_fail_with_reason(model_in_catalog, image, shape, cmd, reason) -> None:
-    if "cpu-" in image:  # reaching the command check needs the local server's parser
-        pytest.importorskip("oci_tei.local.cli")
+def test_invalid_containers_fail_with_reason(
+    model_in_catalog, image, shape, cmd, health_port, reason
+) -> None:
     emu, ds, model = model_in_catalog
-    created = ds.create_model_deployment(_deployment_details(model.id, image, shape, cmd))
+    created = ds.create_model_deployment(
+        _deployment_details(model.id, image, shape, cmd, health_port)
+    )
     assert created.data.lifecycle_state == "CREATING"
     assert created.data.model_deployment_url == f"{emu.url}/{created.data.id}"
     wr = _wait(ds, created.headers["opc-work-request-id"])
@@ -189,8 +237,31 @@ def test_invalid_containers_fail_with_reason(model_in_catalog, image, shape, cmd
     assert errors
     assert any(reason in e.message for e in errors), [e.message for e in errors]
     assert any(reason in entry.message for entry in logs)
+    assert str(emu.data_dir) not in errors[0].message  # no host paths leak into reasons
     assert ds.get_model_deployment(created.data.id).data.lifecycle_state == "FAILED"
     ds.delete_model_deployment(created.data.id)
+
+
+def test_work_requests_filter_by_resource(model_in_catalog) -> None:
+    _emu, ds, model = model_in_catalog
+    details = _deployment_details(model.id, "ocir.io/t/tei:1.5", "VM.Standard.E4.Flex", GOOD_CMD)
+    first = ds.create_model_deployment(details)
+    second = ds.create_model_deployment(details)
+    for created in (first, second):
+        _wait(ds, created.headers["opc-work-request-id"])
+    mine = ds.list_work_requests(COMPARTMENT, resource_id=first.data.id).data
+    assert [wr.id for wr in mine] == [first.headers["opc-work-request-id"]]
+    assert (
+        len(ds.list_work_requests(COMPARTMENT, operation_type="MODEL_DEPLOYMENT_CREATE").data) == 2
+    )
+    assert ds.list_work_requests(COMPARTMENT, status="SUCCEEDED").data == []
+    ds.delete_model_deployment(first.data.id)
+    deleted = _wait(ds, ds.list_work_requests(COMPARTMENT, resource_id=first.data.id).data[0].id)
+    assert deleted.operation_type == "MODEL_DEPLOYMENT_DELETE"
+    assert ds.get_model_deployment(first.data.id).data.lifecycle_state == "DELETED"
+    with pytest.raises(oci.exceptions.ServiceError) as info:
+        ds.delete_model_deployment(first.data.id)
+    assert info.value.status == 404
 
 
 def test_image_architecture_rules() -> None:
