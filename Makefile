@@ -11,7 +11,7 @@ TORCH_INDEX ?=
 CONSTRAINTS ?= constraints.txt
 STAMP := $(VENV)/.oci-tei-installed
 
-.PHONY: install demo test lint typecheck unit bench clean
+.PHONY: install demo test lint typecheck bench cassettes clean
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 install: $(STAMP)
 
 demo: install
-	$(BIN)/python -m examples.demo
+	HF_HUB_OFFLINE=1 $(BIN)/python -m examples.demo
 
 lint: install
 	$(BIN)/ruff check .
@@ -41,3 +41,8 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache out
+
+# Record the signed-exchange cassettes again (against the emulator, or a real deployment
+# when OCI_TEI_ENDPOINT is set).
+cassettes: install
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest tests/client/test_cassettes.py --record-mode=rewrite

@@ -1,0 +1,26 @@
+"""``make demo`` end to end: emulator, deploy, both RAG examples and the heatmap, offline."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_demo_runs_offline(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "examples.demo", "--output-dir", str(tmp_path)],
+        cwd=ROOT,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    assert "Predict endpoint: http://127.0.0.1:" in out
+    assert out.count("10/10 questions answered from the expected passage") == 2
+    assert (tmp_path / "similarity_heatmap.png").stat().st_size > 10_000
+    assert (tmp_path / "demo" / "deployment.json").exists()
