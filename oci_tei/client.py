@@ -224,7 +224,9 @@ class EmbeddingClient:
                         options=settings.request_options(),
                         limits=BatchLimits(settings.batch_size, settings.max_request_bytes),
                         retry=RetryPolicy(
-                            max_retries=settings.max_retries, deadline=settings.retry_deadline
+                            max_retries=settings.max_retries,
+                            deadline=settings.retry_deadline,
+                            backoff_base=settings.retry_backoff,
                         ),
                         timeout=settings.timeout,
                         api_key=(settings.api_key.get_secret_value() if settings.api_key else None),

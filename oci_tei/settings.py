@@ -82,11 +82,15 @@ class EmbeddingSettings(BaseModel):
     retry_deadline: float = Field(default=300.0, gt=0)
     """Seconds one batch may spend across attempts and backoff."""
 
+    retry_backoff: float = Field(default=0.5, gt=0)
+    """Ceiling of the first backoff in seconds; it doubles per retry, up to 30 s, and each
+    wait is drawn at random below it (full jitter). A server's Retry-After wins."""
+
     max_request_bytes: int = Field(default=2_000_000, ge=1024)
     """Largest request body: TEI's default payload limit (OCI allows 10 MB)."""
 
     encoding_format: Literal["base64", "float"] = "base64"
-    """How vectors travel: base64 (little-endian float32, a third of the bytes of JSON
+    """How vectors travel: base64 (little-endian float32, under half the bytes of JSON
     floats) or float. Servers answering floats either way are handled."""
 
     dimensions: int | None = Field(default=None, ge=1)

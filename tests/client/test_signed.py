@@ -185,6 +185,7 @@ def test_retries_through_injected_faults_keep_order(
         batch_size=4,
         max_concurrency=6,
         max_retries=10,
+        retry_backoff=0.05,
     ) as client:
         assert close_to(client.embed(TEXTS), expected)
     counts = emu.fault_counts
@@ -201,6 +202,7 @@ def test_stall_beyond_timeout_is_retried(emulator, tei_server, oci_config, expec
         batch_size=10,
         timeout=0.5,
         max_retries=10,
+        retry_backoff=0.05,
     ) as client:
         assert close_to(client.embed(TEXTS), expected)
 

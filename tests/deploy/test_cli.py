@@ -94,7 +94,11 @@ def test_dry_run_needs_no_credentials_and_opens_no_socket(
     finally:
         pytest_socket.enable_socket()
     assert status == 0
-    assert not [w for w in caught if "socket" in str(w.message)]
+    # ResourceWarnings are other tests' sockets being garbage-collected meanwhile.
+    attempts = [
+        w for w in caught if "socket" in str(w.message) and w.category is not ResourceWarning
+    ]
+    assert not attempts
     assert not (no_oci_config / ".oci").exists()
     out = capsys.readouterr().out
     plan_text, _, ads_yaml = out.partition("# oracle-ads ModelDeployment")
