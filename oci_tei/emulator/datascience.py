@@ -15,6 +15,7 @@ import json
 import shutil
 import uuid
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,11 @@ def _etag() -> str:
     return uuid.uuid4().hex
 
 
+def _matches(query: Mapping[str, str], **fields: Any) -> bool:
+    """Whether a resource passes a List call's filters (query parameters named as fields)."""
+    return all(query[name] == value for name, value in fields.items() if name in query)
+
+
 def _copy_fields(target: Any, source: Any) -> None:
     for attr in source.swagger_types:
         value = getattr(source, attr)
@@ -238,15 +244,12 @@ async def list_models(request: web.Request) -> web.Response:
     summaries = []
     for stored in request.app[STATE].models.values():
         m = stored.model
-        if m.compartment_id != q["compartmentId"]:
-            continue
-        if any(
-            k in q and q[k] != v
-            for k, v in (
-                ("projectId", m.project_id),
-                ("displayName", m.display_name),
-                ("lifecycleState", m.lifecycle_state),
-            )
+        if not _matches(
+            q,
+            compartmentId=m.compartment_id,
+            projectId=m.project_id,
+            displayName=m.display_name,
+            lifecycleState=m.lifecycle_state,
         ):
             continue
         summary = oci.data_science.models.ModelSummary()
@@ -384,14 +387,11 @@ async def list_work_requests(request: web.Request) -> web.Response:
     items = []
     for record in request.app[STATE].work_requests.values():
         wr = record.request
-        if wr.compartment_id != q["compartmentId"]:
+        if not _matches(
+            q, compartmentId=wr.compartment_id, operationType=wr.operation_type, status=wr.status
+        ):
             continue
         if "resourceId" in q and all(r.identifier != q["resourceId"] for r in wr.resources):
-            continue
-        if any(
-            k in q and q[k] != v
-            for k, v in (("operationType", wr.operation_type), ("status", wr.status))
-        ):
             continue
         summary = oci.data_science.models.WorkRequestSummary()
         _copy_fields(summary, wr)
@@ -625,16 +625,13 @@ async def list_model_deployments(request: web.Request) -> web.Response:
         raise OCIError(400, "MissingParameter", "compartmentId is required.")
     items = []
     for d in request.app[STATE].deployments.values():
-        if d.compartment_id != q["compartmentId"]:
-            continue
-        if any(
-            k in q and q[k] != v
-            for k, v in (
-                ("projectId", d.project_id),
-                ("displayName", d.display_name),
-                ("lifecycleState", d.lifecycle_state),
-                ("id", d.id),
-            )
+        if not _matches(
+            q,
+            compartmentId=d.compartment_id,
+            projectId=d.project_id,
+            displayName=d.display_name,
+            lifecycleState=d.lifecycle_state,
+            id=d.id,
         ):
             continue
         summary = oci.data_science.models.ModelDeploymentSummary()

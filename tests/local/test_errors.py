@@ -15,27 +15,12 @@ VALIDATION = {"1.5": 413, "1.9": 422}
 EMPTY = {"1.5": (413, "Validation"), "1.9": (400, "Empty")}
 
 
-@pytest.fixture(params=["1.5", "1.9"])
-def compat(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def server(start_tei_server: Callable[..., LocalServer], compat: str) -> LocalServer:
-    return start_tei_server(compat=compat)
-
-
 @pytest.fixture
 def client(server: LocalServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=60) as client:
         yield client
         # Whatever was sent, the server still serves.
         assert client.post("/embed", json={"inputs": "still alive"}).status_code == 200
-
-
-@pytest.fixture
-def openapi(tei_openapi: Callable[[str], OpenAPIValidator], compat: str) -> OpenAPIValidator:
-    return tei_openapi(compat)
 
 
 def test_empty_batch(client: httpx.Client, compat: str, openapi: OpenAPIValidator) -> None:

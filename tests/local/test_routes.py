@@ -21,25 +21,10 @@ TIME_HEADERS = ("x-compute-time", "x-total-time", "x-tokenization-time", "x-queu
                 "x-inference-time")  # fmt: skip
 
 
-@pytest.fixture(params=["1.5", "1.9"])
-def compat(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def server(start_tei_server: Callable[..., LocalServer], compat: str) -> LocalServer:
-    return start_tei_server(compat=compat)
-
-
 @pytest.fixture
 def client(server: LocalServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=60) as client:
         yield client
-
-
-@pytest.fixture
-def openapi(tei_openapi: Callable[[str], OpenAPIValidator], compat: str) -> OpenAPIValidator:
-    return tei_openapi(compat)
 
 
 def test_info(client: httpx.Client, openapi: OpenAPIValidator, compat: str) -> None:
