@@ -131,6 +131,14 @@ def _auth(request: web.Request, body: bytes = b"") -> None:
     request.app[CONTEXT].authenticate(request, body)
 
 
+def _list_query(request: web.Request) -> Mapping[str, str]:
+    """Authenticate a List call and return its query, which must name a compartment."""
+    _auth(request)
+    if "compartmentId" not in request.query:
+        raise OCIError(400, "MissingParameter", "compartmentId is required.")
+    return request.query
+
+
 def _etag() -> str:
     return uuid.uuid4().hex
 
@@ -237,10 +245,7 @@ async def list_models(request: web.Request) -> web.Response:
     """ListModels (compartmentId required; projectId, displayName, lifecycleState filters)."""
     import oci
 
-    _auth(request)
-    q = request.query
-    if "compartmentId" not in q:
-        raise OCIError(400, "MissingParameter", "compartmentId is required.")
+    q = _list_query(request)
     summaries = []
     for stored in request.app[STATE].models.values():
         m = stored.model
@@ -380,10 +385,7 @@ async def list_work_requests(request: web.Request) -> web.Response:
     """ListWorkRequests: compartmentId; resourceId, operationType and status filters."""
     import oci
 
-    _auth(request)
-    q = request.query
-    if "compartmentId" not in q:
-        raise OCIError(400, "MissingParameter", "compartmentId is required.")
+    q = _list_query(request)
     items = []
     for record in request.app[STATE].work_requests.values():
         wr = record.request
@@ -619,10 +621,7 @@ async def list_model_deployments(request: web.Request) -> web.Response:
     """ListModelDeployments."""
     import oci
 
-    _auth(request)
-    q = request.query
-    if "compartmentId" not in q:
-        raise OCIError(400, "MissingParameter", "compartmentId is required.")
+    q = _list_query(request)
     items = []
     for d in request.app[STATE].deployments.values():
         if not _matches(
@@ -735,9 +734,7 @@ async def list_model_deployment_shapes(request: web.Request) -> web.Response:
     """ListModelDeploymentShapes."""
     import oci
 
-    _auth(request)
-    if "compartmentId" not in request.query:
-        raise OCIError(400, "MissingParameter", "compartmentId is required.")
+    _list_query(request)
     shapes = [
         oci.data_science.models.ModelDeploymentShapeSummary(
             name=name, core_count=cores, memory_in_gbs=memory, shape_series=series
