@@ -178,10 +178,18 @@ class RequestSigner:
             return True
         return False
 
+    def portable_spec(self) -> AuthSpec:
+        """The identity another process rebuilds this signer from (no key material).
+
+        Raises:
+            TypeError: An explicit key-based signer, whose key cannot travel.
+        """
+        return _rebuildable_spec(self._spec, self._signer, self._explicit)
+
     def __getstate__(self) -> dict[str, Any]:
         # Only the identity travels (e.g. to LlamaIndex worker processes); each process
         # builds its own signer from it, so no key material is ever pickled.
-        return {"spec": _rebuildable_spec(self._spec, self._signer, self._explicit)}
+        return {"spec": self.portable_spec()}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._spec = state["spec"]

@@ -181,7 +181,7 @@ class EmbeddingSettings(BaseModel):
             TypeError: The signer is a key-based object that cannot be rebuilt elsewhere.
         """
         current = signer or self.request_signer()
-        spec: AuthSpec = current.__getstate__()["spec"]
+        spec = current.portable_spec()
         return {
             **fields,
             "auth": spec.auth_type,
