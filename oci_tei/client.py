@@ -21,7 +21,7 @@ from oci_tei import __version__
 from oci_tei.batching import Batch, BatchLimits, BatchPlanner, encode_inputs
 from oci_tei.engine import Engine
 from oci_tei.errors import CallAbandoned
-from oci_tei.protocol import body_overhead
+from oci_tei.operations import EmbedOperation
 from oci_tei.retry import RetryPolicy
 from oci_tei.settings import EmbeddingSettings
 from oci_tei.transport import AsyncTransport, SyncTransport
@@ -54,6 +54,7 @@ class EmbeddingClient:
         self.signer = settings.request_signer() if endpoint.signed else None
         self._endpoint = endpoint
         self._engine: Engine | None = None
+        self._operation = EmbedOperation(settings.request_options())
         self._engine_lock = threading.Lock()
         concurrency = max(1, min(settings.max_concurrency, _TEI_PERMITS // settings.batch_size))
         self.max_concurrency = concurrency
@@ -112,13 +113,13 @@ class EmbeddingClient:
         planner = self._plan(texts, instruction)
         if planner is None:
             return []
-        engine = self._get_engine()
+        engine, operation = self._get_engine(), self._operation
         self._sync.run(engine.discover())
         results: list[list[float]] = [[] for _ in range(planner.total)]
         with self._progress(show_progress, planner.total) as progress:
 
             def work(batch: Batch) -> None:
-                vectors = self._sync.run(engine.run_batch(batch), planner.stopped)
+                vectors = self._sync.run(engine.run_batch(batch, operation), planner.stopped)
                 results[batch.start : batch.start + len(batch)] = vectors
                 progress.update(len(batch))
 
@@ -143,7 +144,7 @@ class EmbeddingClient:
         planner = self._plan(texts, instruction)
         if planner is None:
             return []
-        engine = self._get_engine()
+        engine, operation = self._get_engine(), self._operation
         await self._async.prepare()
         await self._async.run(engine.discover())
         results: list[list[float]] = [[] for _ in range(planner.total)]
@@ -152,7 +153,7 @@ class EmbeddingClient:
             async def drain() -> None:
                 try:
                     while (batch := planner.next_batch()) is not None:
-                        vectors = await self._async.run(engine.run_batch(batch))
+                        vectors = await self._async.run(engine.run_batch(batch, operation))
                         results[batch.start : batch.start + len(batch)] = vectors
                         progress.update(len(batch))
                 except BaseException:
@@ -198,7 +199,7 @@ class EmbeddingClient:
 
     def _plan(self, texts: Sequence[str], instruction: str | None) -> BatchPlanner | None:
         engine = self._get_engine()
-        overhead = body_overhead(engine.options, engine.tail)
+        overhead = self._operation.overhead
         fragments = encode_inputs(
             texts,
             prefix=instruction or "",
@@ -221,7 +222,6 @@ class EmbeddingClient:
                     settings = self.settings
                     self._engine = Engine(
                         endpoint=self._endpoint.resolve(),
-                        options=settings.request_options(),
                         limits=BatchLimits(settings.batch_size, settings.max_request_bytes),
                         retry=RetryPolicy(
                             max_retries=settings.max_retries,

@@ -1,14 +1,16 @@
-"""The embedding engine: every decision about one batch, written once, without I/O.
+"""The engine: every decision about one batch, written once, without I/O.
 
 Each batch runs as a generator that yields *steps* — send this request, wait this
 long, refresh the identity — and receives their outcomes. The synchronous and the
 asynchronous transports (``oci_tei.transport``) execute the same steps with httpx's
 sync and async clients, so retry, re-split, token refresh and error mapping exist
-exactly once and behave identically in ``embed`` and ``aembed``.
+exactly once and behave identically in ``embed`` and ``aembed``, ``rerank`` and
+``arerank``. What differs between embeddings and reranking — the body, the decoding,
+how sub-batches join — is an :class:`~oci_tei.operations.Operation` passed with the batch.
 
 What a batch does on each answer:
 
-* 200: decode; the count and order are checked.
+* 200: decode (the operation checks count and order).
 * 413/422 "batch size N > maximum allowed batch size M": learn M for the whole client,
   re-split, go on.
 * 413 payload too large: halve the byte budget, re-split, go on.
@@ -26,7 +28,7 @@ import json
 import time
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 from oci_tei.batching import Batch, BatchLimits
 from oci_tei.endpoint import Endpoint
@@ -40,7 +42,7 @@ from oci_tei.errors import (
     batch_limit_from_message,
     error_from_response,
 )
-from oci_tei.protocol import RequestOptions, decode_embeddings, encode_body
+from oci_tei.operations import Operation
 from oci_tei.retry import RETRYABLE_STATUSES, RetryPolicy
 
 __all__ = ["Engine", "Refresh", "Response", "Send", "Step", "Wait"]
@@ -87,7 +89,7 @@ class Refresh:
 Step: TypeAlias = Send | Wait | Refresh
 # What a transport sends back into the generator for a step.
 Outcome: TypeAlias = Response | EmbeddingTimeoutError | EmbeddingConnectionError | bool | None
-Vectors: TypeAlias = list[list[float]]
+R = TypeVar("R")
 
 
 @dataclass
@@ -96,7 +98,6 @@ class Engine:
 
     Attributes:
         endpoint: Resolved endpoint.
-        options: Request fields besides the inputs.
         limits: Batch limits shared by all calls of the client.
         retry: Retry policy.
         timeout: Seconds per attempt.
@@ -105,17 +106,14 @@ class Engine:
     """
 
     endpoint: Endpoint
-    options: RequestOptions
     limits: BatchLimits
     retry: RetryPolicy
     timeout: float
     api_key: str | None = None
     user_agent: str = "oci-tei"
-    _tail: bytes = field(init=False, repr=False)
     _headers: dict[str, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._tail = self.options.tail()
         headers = {
             "content-type": "application/json",
             "accept": "application/json",
@@ -129,19 +127,14 @@ class Engine:
 
     def __repr__(self) -> str:
         # The bearer key lives in the headers: never show them.
-        return f"Engine(endpoint={self.endpoint.url!r}, options={self.options!r})"
-
-    @property
-    def tail(self) -> bytes:
-        """Encoded request members after the inputs."""
-        return self._tail
+        return f"Engine(endpoint={self.endpoint.url!r})"
 
     def discover(self) -> Generator[Step, Outcome, None]:
         """Read a plain TEI's ``max_client_batch_size`` from ``/info`` once per client.
 
         Deployments are skipped: OCI only forwards POST to the container, and the
         413/422 re-split teaches the limit anyway. Failures are ignored here: the
-        embedding request itself reports them with full detail.
+        request itself reports them with full detail.
         """
         if self.endpoint.signed or self.limits.discovered:
             return
@@ -158,15 +151,15 @@ class Engine:
             if isinstance(limit, int) and limit > 0:
                 self.limits.learn_count(limit)
 
-    def run_batch(self, batch: Batch) -> Generator[Step, Outcome, Vectors]:
-        """Embed one batch: every attempt, wait and refresh it takes; returns its vectors.
+    def run_batch(self, batch: Batch, operation: Operation[R]) -> Generator[Step, Outcome, R]:
+        """Run one batch: every attempt, wait and refresh it takes; returns its results.
 
         Raises:
             OCITEIError: The typed failure once retrying cannot help.
         """
         if len(batch) > self.limits.max_count:
-            return (yield from self._run_split(batch, self.limits.max_count))
-        body = encode_body(batch.fragments, self.options, self._tail)
+            return (yield from self._run_split(batch, self.limits.max_count, operation))
+        body = operation.encode(batch)
         headers = self._headers
         started = time.monotonic()
         retry_number = 0
@@ -178,7 +171,7 @@ class Engine:
             retry_after: float | None = None
             if isinstance(outcome, Response):
                 if outcome.status == 200:
-                    return decode_embeddings(outcome.content, len(batch), self.options)
+                    return operation.decode(outcome.content, batch)
                 error = error_from_response(
                     outcome.status,
                     outcome.content,
@@ -192,14 +185,14 @@ class Engine:
                 limit = batch_limit_from_message(error.message)
                 if limit is not None and len(batch) > limit:
                     self.limits.learn_count(limit)
-                    return (yield from self._run_split(batch, limit))
+                    return (yield from self._run_split(batch, limit, operation))
                 if isinstance(error, PayloadTooLargeError) and len(batch) > 1:
                     self.limits.learn_bytes(len(body) // 2)
-                    return (yield from self._run_parts(batch.halves()))
+                    return (yield from self._run_parts(batch.halves(), operation))
                 if isinstance(error, InvalidInputError) and len(batch) > 1:
                     # Find the input at fault; if the halves pass, the batch as a whole
                     # was the problem and the split already fixed it.
-                    return (yield from self._run_parts(batch.halves()))
+                    return (yield from self._run_parts(batch.halves(), operation))
                 if outcome.status not in RETRYABLE_STATUSES:
                     raise error
                 if isinstance(error, RateLimitError):
@@ -215,14 +208,18 @@ class Engine:
                 raise _final(failure, retry_number, batch)
             yield Wait(wait)
 
-    def _run_split(self, batch: Batch, size: int) -> Generator[Step, Outcome, Vectors]:
-        return (yield from self._run_parts(batch.split(size)))
+    def _run_split(
+        self, batch: Batch, size: int, operation: Operation[R]
+    ) -> Generator[Step, Outcome, R]:
+        return (yield from self._run_parts(batch.split(size), operation))
 
-    def _run_parts(self, parts: list[Batch]) -> Generator[Step, Outcome, Vectors]:
-        vectors: Vectors = []
+    def _run_parts(
+        self, parts: list[Batch], operation: Operation[R]
+    ) -> Generator[Step, Outcome, R]:
+        results = []
         for part in parts:
-            vectors.extend((yield from self.run_batch(part)))
-        return vectors
+            results.append((yield from self.run_batch(part, operation)))
+        return operation.join(results)
 
     def _is_auth_failure(self, error: OCITEIError) -> bool:
         if not self.endpoint.signed:

@@ -13,16 +13,19 @@ from oci_tei import errors
 from oci_tei.batching import Batch, BatchLimits
 from oci_tei.endpoint import parse_endpoint
 from oci_tei.engine import Engine, Refresh, Response, Send, Wait
+from oci_tei.operations import EmbedOperation
 from oci_tei.protocol import RequestOptions, encode_text
 from oci_tei.retry import RetryPolicy
 
 OCI = "http://127.0.0.1:9/ocid1.datasciencemodeldeployment.oc1.iad.x/predict"
 
 
+EMBED = EmbedOperation(RequestOptions(encoding_format="float"))
+
+
 def make_engine(url=OCI, *, max_retries=3, deadline=60.0, batch=32):
     return Engine(
         endpoint=parse_endpoint(url),
-        options=RequestOptions(encoding_format="float"),
         limits=BatchLimits(batch, 2_000_000),
         retry=RetryPolicy(max_retries=max_retries, deadline=deadline, backoff_base=0.01),
         timeout=5.0,
@@ -61,7 +64,7 @@ def drive(steps, respond):
 
 def test_happy_path_sends_one_signed_request():
     engine = make_engine()
-    vectors, trace = drive(engine.run_batch(batch_of(["a", "bb"])), lambda s, i: ok(i))
+    vectors, trace = drive(engine.run_batch(batch_of(["a", "bb"]), EMBED), lambda s, i: ok(i))
     assert vectors == [[1.0], [2.0]]
     (send,) = trace
     assert send.signed
@@ -86,12 +89,12 @@ def test_learns_batch_limit_and_resplits(status):
             )
         return ok(inputs)
 
-    vectors, trace = drive(engine.run_batch(batch_of(texts)), respond)
+    vectors, trace = drive(engine.run_batch(batch_of(texts), EMBED), respond)
     assert vectors == [[2.0]] * 10
     assert engine.limits.max_count == 4
     assert [len(json.loads(s.content)["input"]) for s in trace] == [10, 4, 4, 2]
     # A later batch is cut to the learned size before sending.
-    _, trace = drive(engine.run_batch(batch_of(texts)), respond)
+    _, trace = drive(engine.run_batch(batch_of(texts), EMBED), respond)
     assert [len(json.loads(s.content)["input"]) for s in trace] == [4, 4, 2]
 
 
@@ -113,7 +116,7 @@ def test_bisects_to_name_the_input_at_fault():
         return ok(inputs)
 
     with pytest.raises(errors.InvalidInputError) as info:
-        drive(engine.run_batch(batch_of(texts, start=100)), respond)
+        drive(engine.run_batch(batch_of(texts, start=100), EMBED), respond)
     assert info.value.input_index == 111
     assert info.value.status == 422
     assert "less than 8 tokens" in info.value.message
@@ -134,7 +137,7 @@ def test_batch_level_refusal_is_fixed_by_splitting():
             )
         return ok(inputs)
 
-    vectors, _ = drive(engine.run_batch(batch_of(["a", "b", "c", "d", "e"])), respond)
+    vectors, _ = drive(engine.run_batch(batch_of(["a", "b", "c", "d", "e"]), EMBED), respond)
     assert len(vectors) == 5
 
 
@@ -146,7 +149,7 @@ def test_payload_too_large_halves_the_byte_budget():
             return answer(413, {"code": "PayloadTooLarge", "message": "Request body too large"})
         return ok(inputs)
 
-    vectors, _ = drive(engine.run_batch(batch_of(["aaaa", "bbbb", "cccc", "dddd"])), respond)
+    vectors, _ = drive(engine.run_batch(batch_of(["aaaa", "bbbb", "cccc", "dddd"]), EMBED), respond)
     assert len(vectors) == 4
     assert engine.limits.max_bytes < 2_000_000
 
@@ -162,7 +165,7 @@ def test_rate_limit_honours_retry_after():
             return None
         return next(answers, None) or ok(inputs)
 
-    vectors, trace = drive(engine.run_batch(batch_of(["a"])), respond)
+    vectors, trace = drive(engine.run_batch(batch_of(["a"]), EMBED), respond)
     assert vectors == [[1.0]]
     assert [type(s) for s in trace] == [Send, Wait, Send]
     assert trace[1].seconds == 2.0
@@ -176,7 +179,7 @@ def test_gives_up_after_max_retries(status):
         return None if isinstance(step, Wait) else answer(status, {"code": "x", "message": "down"})
 
     with pytest.raises(errors.OCITEIError) as info:
-        drive(engine.run_batch(batch_of(["a", "b"])), respond)
+        drive(engine.run_batch(batch_of(["a", "b"]), EMBED), respond)
     assert info.value.status == status
     assert "gave up after 3 attempts" in info.value.message
 
@@ -190,7 +193,7 @@ def test_no_retry_when_disabled():
         return answer(503, {"code": "x", "message": "down"})
 
     with pytest.raises(errors.ServerError):
-        drive(engine.run_batch(batch_of(["a"])), respond)
+        drive(engine.run_batch(batch_of(["a"]), EMBED), respond)
     assert len(steps) == 1
 
 
@@ -198,7 +201,7 @@ def test_deadline_stops_retrying():
     engine = make_engine(max_retries=100, deadline=0.0)
     with pytest.raises(errors.ServerError, match="gave up after 1 attempt"):
         drive(
-            engine.run_batch(batch_of(["a"])),
+            engine.run_batch(batch_of(["a"]), EMBED),
             lambda s, i: answer(500, {"code": "x", "message": "m"}),
         )
 
@@ -214,7 +217,7 @@ def test_transport_failures_are_retried():
             return None
         return next(failures, None) or ok(inputs)
 
-    vectors, trace = drive(engine.run_batch(batch_of(["a"])), respond)
+    vectors, trace = drive(engine.run_batch(batch_of(["a"]), EMBED), respond)
     assert vectors == [[1.0]]
     assert [type(s) for s in trace] == [Send, Wait, Send, Wait, Send]
 
@@ -235,7 +238,7 @@ def test_auth_failure_refreshes_once_then_resigns(status, body):
             return True
         return next(answers, None) or ok(inputs)
 
-    vectors, trace = drive(engine.run_batch(batch_of(["a"])), respond)
+    vectors, trace = drive(engine.run_batch(batch_of(["a"]), EMBED), respond)
     assert vectors == [[1.0]]
     assert [type(s) for s in trace] == [Send, Refresh, Send]
 
@@ -251,7 +254,7 @@ def test_auth_failure_after_refresh_is_raised():
         )
 
     with pytest.raises(errors.AuthenticationError):
-        drive(engine.run_batch(batch_of(["a"])), respond)
+        drive(engine.run_batch(batch_of(["a"]), EMBED), respond)
 
 
 def test_api_key_identities_cannot_refresh():
@@ -265,20 +268,20 @@ def test_api_key_identities_cannot_refresh():
         )
 
     with pytest.raises(errors.AuthenticationError):
-        drive(engine.run_batch(batch_of(["a"])), respond)
+        drive(engine.run_batch(batch_of(["a"]), EMBED), respond)
 
 
 def test_plain_tei_404_is_not_found_without_refresh():
     engine = make_engine("http://127.0.0.1:9")
     with pytest.raises(errors.NotFoundError):
-        drive(engine.run_batch(batch_of(["a"])), lambda s, i: Response(404, {}, b""))
+        drive(engine.run_batch(batch_of(["a"]), EMBED), lambda s, i: Response(404, {}, b""))
 
 
 def test_non_retryable_single_input_error_names_index():
     engine = make_engine()
     with pytest.raises(errors.InvalidInputError) as info:
         drive(
-            engine.run_batch(batch_of(["a"], start=7)),
+            engine.run_batch(batch_of(["a"], start=7), EMBED),
             lambda s, i: answer(422, {"error": "tokenizer failed", "error_type": "Tokenizer"}),
         )
     assert info.value.input_index == 7
@@ -314,14 +317,15 @@ def test_base64_answers_decode_to_float32():
     body = json.dumps(
         {"data": [{"embedding": base64.b64encode(vector.tobytes()).decode(), "index": 0}]}
     ).encode()
-    vectors, _ = drive(engine.run_batch(batch_of(["a"])), lambda s, i: Response(200, {}, body))
+    vectors, _ = drive(
+        engine.run_batch(batch_of(["a"]), EMBED), lambda s, i: Response(200, {}, body)
+    )
     assert vectors == [vector.tolist()]
 
 
 def test_engine_repr_hides_bearer_key():
     engine = Engine(
         endpoint=parse_endpoint("http://127.0.0.1:9"),
-        options=RequestOptions(),
         limits=BatchLimits(32, 2_000_000),
         retry=RetryPolicy(),
         timeout=5,
