@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oci_tei.deploy.errors import DeployError
+
+if TYPE_CHECKING:
+    from oci_tei.deploy.session import DeploySession
 
 __all__ = [
     "IN_PROGRESS_STATES",
@@ -24,6 +27,7 @@ __all__ = [
     "WorkRequestWatcher",
     "backoff",
     "wait_for_deployment",
+    "wait_until_active",
 ]
 
 IN_PROGRESS_STATES = ("CREATING", "UPDATING")
@@ -174,3 +178,44 @@ def wait_for_deployment(
                 step="wait",
             )
         sleep(min(next(delays), max(0.0, deadline - clock())))
+
+
+def wait_until_active(
+    session: DeploySession,
+    deployment_id: str,
+    compartment_id: str,
+    *,
+    timeout_s: float,
+    work_request_id: str | None = None,
+    history: bool = True,
+) -> Any:
+    """Poll until ACTIVE, echoing state changes and work-request progress, logs, errors.
+
+    oracle-ads only logs failures, so the final state is checked here.
+
+    Args:
+        session: Clients, output and pacing.
+        deployment_id: The deployment.
+        compartment_id: Its compartment.
+        timeout_s: Give up after this long.
+        work_request_id: Show only this work request (an update's); default: all of
+            the deployment's.
+        history: Also show work requests finished before the wait began.
+
+    Raises:
+        DeployError: FAILED (with OCI's reason and work-request errors), or timeout.
+    """
+    client = session.data_science()
+    watcher = WorkRequestWatcher(
+        client, compartment_id, deployment_id, session.echo, work_request_id, history
+    )
+    return wait_for_deployment(
+        client,
+        deployment_id,
+        watcher,
+        echo=session.echo,
+        timeout_s=timeout_s,
+        poll_cap_s=session.poll_interval_s,
+        sleep=session.sleep,
+        clock=session.clock,
+    )

@@ -21,13 +21,9 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from oci_tei.contract.ocir import parse_ocir_repository, split_image
 from oci_tei.deploy.errors import SpecError
-from oci_tei.deploy.images import (
-    parse_ocir_repository,
-    split_image,
-    tei_image_tag,
-    unsupported_reason,
-)
+from oci_tei.deploy.image_tags import tei_image_tag, unsupported_reason
 from oci_tei.deploy.interpolate import interpolate
 from oci_tei.deploy.shapes import Shape, parse_shape
 

@@ -16,8 +16,9 @@ from oci_tei.auth import AuthSpec
 from oci_tei.deploy.connection import Connection
 from oci_tei.deploy.download import TEI_FILE_PATTERNS, check_model_dir, resolve_model_dir
 from oci_tei.deploy.errors import DeployError, OwnershipError
-from oci_tei.deploy.executor import check_owned, usage_snippets
+from oci_tei.deploy.lookup import check_owned
 from oci_tei.deploy.progress import backoff
+from oci_tei.deploy.snippets import usage_snippets
 from oci_tei.deploy.spec import ModelSource
 from oci_tei.deploy.upload import LocalFile, expected_md5, list_local_files
 

@@ -214,7 +214,7 @@ def test_arm_shape_with_explicit_image_is_accepted(make_spec: SpecFactory) -> No
 
 
 def test_unsupported_shape_error_type(make_spec: SpecFactory) -> None:
-    from oci_tei.deploy.images import tei_image_tag
+    from oci_tei.deploy.image_tags import tei_image_tag
     from oci_tei.deploy.shapes import parse_shape
 
     with pytest.raises(UnsupportedShapeError) as caught:

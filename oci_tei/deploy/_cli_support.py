@@ -1,0 +1,109 @@
+"""What the deploy and management subcommands share: error handling, spec and target loading.
+
+Internal. Imports only the standard library and :mod:`~oci_tei.deploy.connection` at load
+time, so ``oci-tei image`` and ``oci-tei bandwidth`` never import oracle-ads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from oci_tei.deploy.connection import connection_from_args
+
+if TYPE_CHECKING:
+    from oci_tei.deploy.session import DeploySession
+    from oci_tei.deploy.spec import DeploySpec
+
+__all__ = [
+    "TARGET_HELP",
+    "add_wait_arguments",
+    "error",
+    "guarded",
+    "load",
+    "session_from_args",
+    "target",
+]
+
+TARGET_HELP = "a deploy spec (YAML) or a model deployment OCID"
+
+
+def error(message: object) -> None:
+    """Print ``error: <message>`` to stderr."""
+    print(f"error: {message}", file=sys.stderr)
+
+
+def guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Turn the package's typed errors and OCI service errors into a message and a status.
+
+    Exit status: 0 success, 1 an OCI-side failure, 2 a bad spec or arguments.
+    """
+
+    def run(args: argparse.Namespace) -> int:
+        from oci_tei.deploy.errors import SpecError
+        from oci_tei.errors import OCITEIError
+
+        # oracle-ads turns on INFO logging to stdout when imported (logging.basicConfig);
+        # the commands print their own progress, so httpx's line per request stays out.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        try:
+            return command(args)
+        except SpecError as exc:
+            error(exc)
+            return 2
+        except OCITEIError as exc:
+            error(exc)
+            return 1
+        except Exception as exc:
+            # oci.exceptions.ServiceError, without importing oci here: if one was raised,
+            # oci is loaded.
+            oci_exceptions: Any = sys.modules.get("oci.exceptions")
+            if oci_exceptions is None or not isinstance(exc, oci_exceptions.ServiceError):
+                raise
+            service_error: Any = exc
+            error(
+                f"OCI {service_error.status} {service_error.code}: {service_error.message} "
+                f"(opc-request-id {service_error.request_id})"
+            )
+            return 1
+
+    run.__doc__ = command.__doc__
+    return run
+
+
+def load(path: str) -> DeploySpec:
+    """Read and validate a spec file."""
+    from oci_tei.deploy.spec import load_spec
+
+    return load_spec(path)
+
+
+def session_from_args(args: argparse.Namespace) -> DeploySession:
+    """A session for the parsed ``--auth``... arguments, printing progress to stdout."""
+    from oci_tei.deploy.session import DeploySession
+
+    return DeploySession(connection_from_args(args))
+
+
+def target(args: argparse.Namespace) -> tuple[DeploySession, Any, DeploySpec | None]:
+    """The session, the deployment record and, when given one, the spec for ``TARGET``."""
+    from oci_tei.deploy.lookup import DEPLOYMENT_OCID_PREFIX, resolve
+
+    session = session_from_args(args)
+    if args.target.startswith(DEPLOYMENT_OCID_PREFIX):
+        return session, resolve(session, args.target), None
+    spec = load(args.target)
+    return session, resolve(session, spec), spec
+
+
+def add_wait_arguments(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--no-wait`` and ``--timeout MINUTES``."""
+    parser.add_argument(
+        "--no-wait", action="store_true", help=f"return once the {what} is requested"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=45.0, metavar="MINUTES", help="how long to wait for ACTIVE"
+    )

@@ -1,0 +1,58 @@
+"""Step 4: the model deployment, created with oracle-ads, or an earlier run's resumed.
+
+A re-run finds the deployment an earlier run of the same spec made (by its ownership tag)
+and continues with it when it is ACTIVE or still in progress; anything else (FAILED, made
+from another version of the spec, INACTIVE) is refused with what to do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oci_tei.deploy.errors import DeployError
+from oci_tei.deploy.progress import IN_PROGRESS_STATES
+from oci_tei.deploy.session import DeploySession
+from oci_tei.deploy.spec import SPEC_HASH_TAG, DeploySpec
+
+__all__ = ["create_deployment", "resumable_deployment"]
+
+
+def create_deployment(session: DeploySession, spec: DeploySpec, model_id: str) -> str:
+    """Create the deployment (oracle-ads, no waiting); returns its OCID."""
+    from oci_tei.deploy.ads_resources import build_deployment
+
+    session.configure()
+    deployment = build_deployment(spec, model_id).deploy(wait_for_completion=False)
+    return str(deployment.model_deployment_id)
+
+
+def resumable_deployment(session: DeploySession, spec: DeploySpec, existing: Any) -> str:
+    """The OCID of an earlier run's deployment (a full record) to continue with.
+
+    Raises:
+        DeployError: It FAILED, was made from another version of the spec, or is in a
+            state a deploy cannot continue from.
+    """
+    state = existing.lifecycle_state
+    tags = existing.freeform_tags or {}
+    if state == "FAILED":
+        raise DeployError(
+            f"deployment {existing.id} made from this spec FAILED: "
+            f"{existing.lifecycle_details or 'no reason given'}; see `oci-tei logs`, then "
+            "`oci-tei delete` it and deploy again",
+            step="deployment",
+        )
+    if tags.get(SPEC_HASH_TAG) != spec.spec_hash():
+        raise DeployError(
+            f"deployment {existing.id} was made from another version of this spec (hash "
+            f"{tags.get(SPEC_HASH_TAG)}, now {spec.spec_hash()}); `oci-tei scale` changes "
+            "replicas and bandwidth, anything else needs `oci-tei delete` and a new deploy",
+            step="deployment",
+        )
+    if state not in ("ACTIVE", *IN_PROGRESS_STATES):
+        raise DeployError(
+            f"deployment {existing.id} is {state}; activate it in the console or delete it",
+            step="deployment",
+        )
+    session.echo(f"[1-4/6] found this spec's deployment ({state}); resuming")
+    return str(existing.id)

@@ -1,0 +1,55 @@
+"""Step 3: the model by reference, found again by its tags or created with oracle-ads.
+
+A model is reused only when its tags match the spec's artifact and source and it has an
+artifact: a creation interrupted between "model created" and "artifact attached" leaves
+an artifact-less model, which is skipped rather than deployed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oci_tei.deploy.session import DeploySession
+from oci_tei.deploy.spec import DeploySpec
+
+__all__ = ["ensure_model"]
+
+
+def ensure_model(session: DeploySession, spec: DeploySpec) -> str:
+    """The OCID of this spec's model by reference: found by its tags, or created."""
+    import oci
+
+    from oci_tei.deploy.ads_resources import build_model
+
+    client = session.data_science(spec.region)
+    wanted = spec.model_tags()
+    models = oci.pagination.list_call_get_all_results(
+        client.list_models,
+        spec.compartment_id,
+        project_id=spec.project_id,
+        lifecycle_state="ACTIVE",
+    ).data
+    for model in sorted(models, key=lambda item: item.time_created, reverse=True):
+        tags = model.freeform_tags or {}
+        if not all(tags.get(key) == value for key, value in wanted.items()):
+            continue
+        if not _has_artifact(client, model.id):
+            session.echo(f"  skipping model {model.id}: it has no artifact (interrupted creation)")
+            continue
+        session.echo(f"  reusing model {model.id}")
+        return str(model.id)
+    created = build_model(spec).create(model_by_reference=True)
+    session.echo(f"  created model {created.id}")
+    return str(created.id)
+
+
+def _has_artifact(client: Any, model_id: str) -> bool:
+    import oci
+
+    try:
+        client.head_model_artifact(model_id)
+    except oci.exceptions.ServiceError as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True

@@ -1,0 +1,88 @@
+"""What every step that calls OCI shares: the identity, the SDK clients, the wait's pacing.
+
+A :class:`DeploySession` is built once per command and handed to each step module
+(:mod:`~oci_tei.deploy.model`, :mod:`~oci_tei.deploy.deployment`, the management commands
+in :mod:`~oci_tei.deploy.manage`...), so no step builds its own clients or configures
+oracle-ads twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from oci_tei.deploy.connection import Connection
+from oci_tei.deploy.errors import DeployError
+from oci_tei.deploy.spec import DeploySpec
+
+__all__ = ["DeploySession"]
+
+
+@dataclass
+class DeploySession:
+    """Identity, endpoint, output and pacing of one deploy or management command.
+
+    Attributes:
+        connection: Identity and endpoint; applied to oracle-ads on first use.
+        echo: Where progress lines go.
+        poll_interval_s: Longest pause between polls while waiting (polls start at 1 s
+            and back off to it).
+        sleep: Injected for tests.
+        clock: Injected for tests.
+    """
+
+    connection: Connection
+    echo: Callable[[str], None] = print
+    poll_interval_s: float = 10.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    _configured: bool = field(default=False, repr=False)
+
+    def configure(self) -> None:
+        """Point oracle-ads at this connection (once)."""
+        if not self._configured:
+            self.connection.configure_ads()
+            self._configured = True
+
+    def _credentials_error(self, exc: Exception) -> DeployError:
+        return DeployError(
+            f"cannot load OCI credentials ({self.connection.auth.describe()}): {exc}",
+            step="preflight",
+        )
+
+    def _client(self, client_class: Any, region: str | None) -> Any:
+        self.configure()
+        try:
+            return self.connection.client(client_class, region=region)
+        except Exception as exc:  # the SDK's config errors: missing file, profile, key
+            raise self._credentials_error(exc) from exc
+
+    def data_science(self, region: str | None = None) -> Any:
+        """An ``oci.data_science.DataScienceClient`` for this connection."""
+        import oci
+
+        return self._client(oci.data_science.DataScienceClient, region)
+
+    def object_storage(self, region: str | None = None) -> Any:
+        """An ``oci.object_storage.ObjectStorageClient`` for this connection."""
+        import oci
+
+        return self._client(oci.object_storage.ObjectStorageClient, region)
+
+    def check_region(self, spec: DeploySpec) -> None:
+        """Refuse when oracle-ads would create resources outside the spec's region."""
+        self.configure()
+        if self.connection.service_endpoint:
+            return
+        try:
+            configured = self.connection.configured_region()
+        except Exception as exc:  # the SDK's config errors: missing file, profile, key
+            raise self._credentials_error(exc) from exc
+        if configured and configured != spec.region:
+            raise DeployError(
+                f"your OCI identity targets region {configured} but the spec deploys to "
+                f"{spec.region}: use a profile for {spec.region}",
+                step="preflight",
+            )
