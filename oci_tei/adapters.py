@@ -1,44 +1,54 @@
-"""What both framework adapters share: settings, a lazily built client, safe pickling.
+"""What the framework adapters share: settings, a lazily built client, safe pickling.
 
-``langchain_oci_tei.OCITEIEmbeddings`` and ``llama_index_oci_tei.OCITEIEmbedding``
-inherit :class:`AdapterBase` next to their framework's base class and only translate
-method names. Nothing here imports a framework.
+``langchain_oci_tei`` and ``llama_index_oci_tei`` classes inherit :class:`AdapterBase`
+(embeddings) or :class:`RerankAdapterBase` (reranking) next to their framework's base
+class and only translate method names. Nothing here imports a framework.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, PrivateAttr
 
-from oci_tei.client import EmbeddingClient
-from oci_tei.settings import API_KEY_ENV_VAR, EmbeddingSettings
+from oci_tei.client import EmbeddingClient, EngineClient
+from oci_tei.rerank import RerankClient, RerankSettings
+from oci_tei.settings import API_KEY_ENV_VAR, ClientSettings, EmbeddingSettings
 
-__all__ = ["AdapterBase"]
+__all__ = ["AdapterBase", "ClientOwner", "RerankAdapterBase"]
+
+_Client = TypeVar("_Client", bound=EngineClient)
 
 
-class AdapterBase(EmbeddingSettings):
-    """Settings plus the client they configure, created on first use (no I/O before)."""
+class ClientOwner(ClientSettings, Generic[_Client]):
+    """Settings plus the client they configure, created on first use (no I/O before).
 
-    _client: EmbeddingClient | None = PrivateAttr(default=None)
+    A subclass names its settings class and client class; the client is built from the
+    settings' fields only, so framework fields never reach the core.
+    """
+
+    _settings_class: ClassVar[type[ClientSettings]]
+    _client_class: ClassVar[type[EngineClient]]
+    _client: Any = PrivateAttr(default=None)
     _client_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @property
-    def client(self) -> EmbeddingClient:
+    def client(self) -> _Client:
         """The shared core client these settings configure."""
         client = self._client
         if client is None:
             with self._client_lock:
                 if self._client is None:
-                    self._client = EmbeddingClient(self._settings_only())
+                    self._client = self._client_class(self._settings_only())
                 client = self._client
-        return client
+        return client  # type: ignore[no-any-return]
 
-    def _settings_only(self) -> EmbeddingSettings:
-        fields = {name: getattr(self, name) for name in EmbeddingSettings.model_fields}
-        return EmbeddingSettings.model_construct(**fields)
+    def _settings_only(self) -> ClientSettings:
+        cls = self._settings_class
+        fields = {name: getattr(self, name) for name in cls.model_fields}
+        return cls.model_construct(**fields)
 
     def close(self) -> None:
         """Release connections and worker threads."""
@@ -70,3 +80,17 @@ class AdapterBase(EmbeddingSettings):
             fields["api_key"] = os.environ[API_KEY_ENV_VAR]
         # Re-run validation and initialise private attributes as a fresh instance would.
         type(self).__init__(self, **fields)
+
+
+class AdapterBase(ClientOwner[EmbeddingClient], EmbeddingSettings):
+    """Embedding settings plus the :class:`~oci_tei.client.EmbeddingClient` they configure."""
+
+    _settings_class: ClassVar[type[ClientSettings]] = EmbeddingSettings
+    _client_class: ClassVar[type[EngineClient]] = EmbeddingClient
+
+
+class RerankAdapterBase(ClientOwner[RerankClient], RerankSettings):
+    """Rerank settings plus the :class:`~oci_tei.rerank.RerankClient` they configure."""
+
+    _settings_class: ClassVar[type[ClientSettings]] = RerankSettings
+    _client_class: ClassVar[type[EngineClient]] = RerankClient

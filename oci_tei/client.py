@@ -15,46 +15,56 @@ import asyncio
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from oci_tei import __version__
 from oci_tei.batching import Batch, BatchLimits, BatchPlanner, encode_inputs
 from oci_tei.engine import Engine
 from oci_tei.errors import CallAbandoned
-from oci_tei.operations import EmbedOperation
+from oci_tei.operations import EmbedOperation, Operation, Vectors
 from oci_tei.retry import RetryPolicy
-from oci_tei.settings import EmbeddingSettings
+from oci_tei.settings import ClientSettings, EmbeddingSettings
 from oci_tei.transport import AsyncTransport, SyncTransport
 
-__all__ = ["EmbeddingClient"]
+__all__ = ["EmbeddingClient", "EngineClient"]
 
 # TEI gives each input one of 512 concurrency permits; stay under it per client.
 _TEI_PERMITS = 512
 
+R = TypeVar("R")
+_C = TypeVar("_C", bound="EngineClient")
 
-class EmbeddingClient:
-    """Embeds texts; safe to share between threads and event loops.
 
-    Example:
-        >>> client = EmbeddingClient(endpoint="http://127.0.0.1:8080")  # doctest: +SKIP
-        >>> client.embed_documents(["first chunk", "second chunk"])  # doctest: +SKIP
+class EngineClient:
+    """What every client shares: endpoint, signer, engine, transports, concurrent batches.
+
+    Subclasses validate and encode their inputs into a :class:`BatchPlanner` and pass it
+    with an :class:`~oci_tei.operations.Operation` to :meth:`_run` or :meth:`_arun`, which
+    run the batches concurrently and hand each batch's results to ``place``.
     """
 
-    def __init__(self, settings: EmbeddingSettings | None = None, /, **options: Any) -> None:
+    #: The settings class whose fields the constructor accepts as keyword options.
+    settings_class: ClassVar[type[ClientSettings]] = ClientSettings
+
+    def __init__(self, settings: ClientSettings | None = None, /, **options: Any) -> None:
         """Create a client from settings or from the same options as keyword arguments.
 
         No I/O happens here: the signer is built and connections are opened on first use.
         """
         if settings is None:
-            settings = EmbeddingSettings(**options)
+            settings = self.settings_class(**options)
         elif options:
             raise TypeError("pass either settings or keyword options, not both")
+        elif not isinstance(settings, self.settings_class):
+            raise TypeError(
+                f"{type(self).__name__} takes {self.settings_class.__name__}, "
+                f"not {type(settings).__name__}"
+            )
         self.settings = settings
         endpoint = settings.parsed_endpoint()
         self.signer = settings.request_signer() if endpoint.signed else None
         self._endpoint = endpoint
         self._engine: Engine | None = None
-        self._operation = EmbedOperation(settings.request_options())
         self._engine_lock = threading.Lock()
         concurrency = max(1, min(settings.max_concurrency, _TEI_PERMITS // settings.batch_size))
         self.max_concurrency = concurrency
@@ -63,9 +73,145 @@ class EmbeddingClient:
         self._executor: ThreadPoolExecutor | None = None
 
     def __repr__(self) -> str:
-        return f"EmbeddingClient(endpoint={str(self._endpoint)!r}, signer={self.signer!r})"
+        return f"{type(self).__name__}(endpoint={str(self._endpoint)!r}, signer={self.signer!r})"
 
-    # -- public API -----------------------------------------------------------------
+    def _run(
+        self,
+        planner: BatchPlanner,
+        operation: Operation[R],
+        place: Callable[[Batch, R], None],
+        *,
+        show_progress: bool | None,
+        desc: str,
+    ) -> None:
+        """Run every batch of ``planner`` on worker threads; ``place`` stores results."""
+        engine = self._get_engine()
+        self._sync.run(engine.discover())
+        with self._progress(show_progress, planner.total, desc) as progress:
+
+            def work(batch: Batch) -> None:
+                place(batch, self._sync.run(engine.run_batch(batch, operation), planner.stopped))
+                progress.update(len(batch))
+
+            workers = min(self.max_concurrency, planner.estimated_batches())
+            if workers <= 1:
+                _drain(planner, work)
+            else:
+                executor = self._get_executor()
+                futures = [executor.submit(_drain, planner, work) for _ in range(workers)]
+                errors = [f.exception() for f in futures]
+                _raise_first([e for e in errors if e is not None])
+
+    async def _arun(
+        self,
+        planner: BatchPlanner,
+        operation: Operation[R],
+        place: Callable[[Batch, R], None],
+        *,
+        show_progress: bool | None,
+        desc: str,
+    ) -> None:
+        """Async :meth:`_run`: batches run as tasks on the running event loop."""
+        engine = self._get_engine()
+        await self._async.prepare()
+        await self._async.run(engine.discover())
+        with self._progress(show_progress, planner.total, desc) as progress:
+
+            async def drain() -> None:
+                try:
+                    while (batch := planner.next_batch()) is not None:
+                        place(batch, await self._async.run(engine.run_batch(batch, operation)))
+                        progress.update(len(batch))
+                except BaseException:
+                    planner.stop()
+                    raise
+
+            workers = min(self.max_concurrency, planner.estimated_batches())
+            tasks = [asyncio.ensure_future(drain()) for _ in range(max(1, workers))]
+            try:
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+            _raise_first([o for o in outcomes if isinstance(o, BaseException)])
+
+    def close(self) -> None:
+        """Release connections and worker threads (reopened if the client is used again)."""
+        self._sync.close()
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False)
+
+    async def aclose(self) -> None:
+        """Release the running loop's connections, and the sync ones."""
+        await self._async.aclose()
+        self.close()
+
+    def __enter__(self: _C) -> _C:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    async def __aenter__(self: _C) -> _C:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
+
+    # -- internals -------------------------------------------------------------------
+
+    def _progress(self, show: bool | None, total: int, desc: str) -> _Progress:
+        enabled = self.settings.show_progress if show is None else show
+        return _Progress(enabled and total > 1, total, desc)
+
+    def _get_engine(self) -> Engine:
+        # Resolving an OCID endpoint imports the SDK's region table: done on first use.
+        engine = self._engine
+        if engine is None:
+            with self._engine_lock:
+                if self._engine is None:
+                    settings = self.settings
+                    self._engine = Engine(
+                        endpoint=self._endpoint.resolve(),
+                        limits=BatchLimits(settings.batch_size, settings.max_request_bytes),
+                        retry=RetryPolicy(
+                            max_retries=settings.max_retries,
+                            deadline=settings.retry_deadline,
+                            backoff_base=settings.retry_backoff,
+                        ),
+                        timeout=settings.timeout,
+                        api_key=(settings.api_key.get_secret_value() if settings.api_key else None),
+                        user_agent=f"oci-tei/{__version__}",
+                    )
+                engine = self._engine
+        return engine
+
+    def _get_executor(self) -> ThreadPoolExecutor:
+        with self._engine_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(
+                    max_workers=self.max_concurrency, thread_name_prefix="oci-tei"
+                )
+            return self._executor
+
+
+class EmbeddingClient(EngineClient):
+    """Embeds texts; safe to share between threads and event loops.
+
+    Example:
+        >>> client = EmbeddingClient(endpoint="http://127.0.0.1:8080")  # doctest: +SKIP
+        >>> client.embed_documents(["first chunk", "second chunk"])  # doctest: +SKIP
+    """
+
+    settings: EmbeddingSettings
+    settings_class = EmbeddingSettings
+
+    def __init__(self, settings: EmbeddingSettings | None = None, /, **options: Any) -> None:
+        """Create a client from :class:`EmbeddingSettings` or the same keyword options."""
+        super().__init__(settings, **options)
+        self._operation = EmbedOperation(self.settings.request_options())
 
     def embed_documents(
         self, texts: Sequence[str], *, show_progress: bool | None = None
@@ -113,24 +259,8 @@ class EmbeddingClient:
         planner = self._plan(texts, instruction)
         if planner is None:
             return []
-        engine, operation = self._get_engine(), self._operation
-        self._sync.run(engine.discover())
-        results: list[list[float]] = [[] for _ in range(planner.total)]
-        with self._progress(show_progress, planner.total) as progress:
-
-            def work(batch: Batch) -> None:
-                vectors = self._sync.run(engine.run_batch(batch, operation), planner.stopped)
-                results[batch.start : batch.start + len(batch)] = vectors
-                progress.update(len(batch))
-
-            workers = min(self.max_concurrency, planner.estimated_batches())
-            if workers <= 1:
-                _drain(planner, work)
-            else:
-                executor = self._get_executor()
-                futures = [executor.submit(_drain, planner, work) for _ in range(workers)]
-                errors = [f.exception() for f in futures]
-                _raise_first([e for e in errors if e is not None])
+        results, place = _slots(planner.total)
+        self._run(planner, self._operation, place, show_progress=show_progress, desc="Embedding")
         return results
 
     async def aembed(
@@ -144,58 +274,11 @@ class EmbeddingClient:
         planner = self._plan(texts, instruction)
         if planner is None:
             return []
-        engine, operation = self._get_engine(), self._operation
-        await self._async.prepare()
-        await self._async.run(engine.discover())
-        results: list[list[float]] = [[] for _ in range(planner.total)]
-        with self._progress(show_progress, planner.total) as progress:
-
-            async def drain() -> None:
-                try:
-                    while (batch := planner.next_batch()) is not None:
-                        vectors = await self._async.run(engine.run_batch(batch, operation))
-                        results[batch.start : batch.start + len(batch)] = vectors
-                        progress.update(len(batch))
-                except BaseException:
-                    planner.stop()
-                    raise
-
-            workers = min(self.max_concurrency, planner.estimated_batches())
-            tasks = [asyncio.ensure_future(drain()) for _ in range(max(1, workers))]
-            try:
-                await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-            finally:
-                for task in tasks:
-                    task.cancel()
-                outcomes = await asyncio.gather(*tasks, return_exceptions=True)
-            _raise_first([o for o in outcomes if isinstance(o, BaseException)])
+        results, place = _slots(planner.total)
+        await self._arun(
+            planner, self._operation, place, show_progress=show_progress, desc="Embedding"
+        )
         return results
-
-    def close(self) -> None:
-        """Release connections and worker threads (reopened if the client is used again)."""
-        self._sync.close()
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=False)
-
-    async def aclose(self) -> None:
-        """Release the running loop's connections, and the sync ones."""
-        await self._async.aclose()
-        self.close()
-
-    def __enter__(self) -> EmbeddingClient:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> EmbeddingClient:
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.aclose()
-
-    # -- internals -------------------------------------------------------------------
 
     def _plan(self, texts: Sequence[str], instruction: str | None) -> BatchPlanner | None:
         engine = self._get_engine()
@@ -209,39 +292,15 @@ class EmbeddingClient:
             return None
         return BatchPlanner(fragments, engine.limits, overhead)
 
-    def _progress(self, show: bool | None, total: int) -> _Progress:
-        enabled = self.settings.show_progress if show is None else show
-        return _Progress(enabled and total > 1, total)
 
-    def _get_engine(self) -> Engine:
-        # Resolving an OCID endpoint imports the SDK's region table: done on first use.
-        engine = self._engine
-        if engine is None:
-            with self._engine_lock:
-                if self._engine is None:
-                    settings = self.settings
-                    self._engine = Engine(
-                        endpoint=self._endpoint.resolve(),
-                        limits=BatchLimits(settings.batch_size, settings.max_request_bytes),
-                        retry=RetryPolicy(
-                            max_retries=settings.max_retries,
-                            deadline=settings.retry_deadline,
-                            backoff_base=settings.retry_backoff,
-                        ),
-                        timeout=settings.timeout,
-                        api_key=(settings.api_key.get_secret_value() if settings.api_key else None),
-                        user_agent=f"oci-tei/{__version__}",
-                    )
-                engine = self._engine
-        return engine
+def _slots(total: int) -> tuple[Vectors, Callable[[Batch, Vectors], None]]:
+    """A result list with one slot per input, and the callback that fills a batch's slots."""
+    results: Vectors = [[] for _ in range(total)]
 
-    def _get_executor(self) -> ThreadPoolExecutor:
-        with self._engine_lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(
-                    max_workers=self.max_concurrency, thread_name_prefix="oci-tei"
-                )
-            return self._executor
+    def place(batch: Batch, vectors: Vectors) -> None:
+        results[batch.start : batch.start + len(batch)] = vectors
+
+    return results, place
 
 
 def _drain(planner: BatchPlanner, work: Callable[[Batch], None]) -> None:
@@ -274,12 +333,12 @@ def _raise_first(errors: Sequence[BaseException]) -> None:
 class _Progress:
     """A tqdm bar when asked for, else nothing; updates from any thread."""
 
-    def __init__(self, enabled: bool, total: int) -> None:
+    def __init__(self, enabled: bool, total: int, desc: str) -> None:
         self._bar: Any = None
         if enabled:
             from tqdm.auto import tqdm
 
-            self._bar = tqdm(total=total, desc="Embedding", unit="input")
+            self._bar = tqdm(total=total, desc=desc, unit="input")
         self._lock = threading.Lock()
 
     def update(self, count: int) -> None:

@@ -34,7 +34,14 @@ ENDPOINT_ENV_VAR = "OCI_TEI_ENDPOINT"
 OPENAI_ROUTE = "/v1/embeddings"
 MD_OCID_PREFIX = "ocid1.datasciencemodeldeployment."
 # Paths a plain TEI URL may end with; anything else is treated as a base URL.
-_TEI_ROUTES = ("/v1/embeddings", "/embeddings", "/embed", "/embed_all", "/embed_sparse")
+_TEI_ROUTES = (
+    "/v1/embeddings",
+    "/embeddings",
+    "/embed",
+    "/embed_all",
+    "/embed_sparse",
+    "/rerank",
+)
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ def parse_endpoint(
     *,
     region: str | None = None,
     route: str | None = None,
+    default_route: str = OPENAI_ROUTE,
 ) -> Endpoint:
     """Classify an endpoint string without any I/O.
 
@@ -96,6 +104,8 @@ def parse_endpoint(
             reads ``OCI_TEI_ENDPOINT``.
         region: The region of an OCID endpoint (default: taken from the OCID).
         route: The container route (see :class:`Endpoint`).
+        default_route: The path of a plain TEI URL given without route or path
+            (``/rerank`` for a reranking client).
 
     Raises:
         ConfigurationError: Nothing given, an unparseable value, or a signed endpoint
@@ -122,7 +132,7 @@ def parse_endpoint(
     if deployment_id is not None or parts.hostname.startswith("modeldeployment."):
         return _oci_endpoint(value, deployment_id, region, route)
     base, path_route = _strip_route(value)
-    chosen_route = route or path_route or OPENAI_ROUTE
+    chosen_route = route or path_route or default_route
     return Endpoint("tei", base + chosen_route, region=region, route=chosen_route)
 
 

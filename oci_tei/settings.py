@@ -1,8 +1,10 @@
-"""The user-facing options of an embedding client, defined once for every front end.
+"""The user-facing options of the clients, defined once for every front end.
 
-``EmbeddingSettings`` is a pydantic model: the LangChain and LlamaIndex classes inherit
-it (both frameworks are pydantic-based), so each option, its default, its validation and
-its documentation exist in exactly one place. Validation does no I/O.
+``ClientSettings`` holds what every client needs (where, as whom, how hard to push);
+``EmbeddingSettings`` adds the embedding fields and ``oci_tei.rerank.RerankSettings`` the
+reranking ones. They are pydantic models: the LangChain and LlamaIndex classes inherit
+them (both frameworks are pydantic-based), so each option, its default, its validation
+and its documentation exist in exactly one place. Validation does no I/O.
 
 Secrets stay out of every serialized form: ``api_key`` is a ``SecretStr``; ``auth``
 (which may hold a signer with a private key) is excluded from dumps and ``repr``; and
@@ -13,21 +15,21 @@ pickling replaces an explicit signer with the identity that rebuilds it (see
 from __future__ import annotations
 
 import os
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_serializer, model_validator
 
 from oci_tei.auth import AuthSpec, RequestSigner, auth_from_arguments
-from oci_tei.endpoint import ENDPOINT_ENV_VAR, Endpoint, parse_endpoint
+from oci_tei.endpoint import ENDPOINT_ENV_VAR, OPENAI_ROUTE, Endpoint, parse_endpoint
 from oci_tei.protocol import RequestOptions, route_style
 
-__all__ = ["API_KEY_ENV_VAR", "EmbeddingSettings"]
+__all__ = ["API_KEY_ENV_VAR", "ClientSettings", "EmbeddingSettings"]
 
 API_KEY_ENV_VAR = "OCI_TEI_API_KEY"
 
 
-class EmbeddingSettings(BaseModel):
-    """Where to embed, as whom, and how hard to push."""
+class ClientSettings(BaseModel):
+    """Where requests go, as whom, and how hard to push: shared by every client."""
 
     model_config = ConfigDict(
         arbitrary_types_allowed=True, use_attribute_docstrings=True, populate_by_name=True
@@ -42,8 +44,9 @@ class EmbeddingSettings(BaseModel):
 
     route: str | None = None
     """Container route: sent as OCI's ``route`` header to a deployment, used as the path
-    of a plain TEI URL. ``/embed`` enables ``normalize``/``truncate``. Default: the
-    deployment's ``MODEL_DEPLOY_PREDICT_ENDPOINT`` (``/v1/embeddings`` for a plain TEI)."""
+    of a plain TEI URL. For embeddings ``/embed`` enables ``normalize``/``truncate``.
+    Default: the deployment's ``MODEL_DEPLOY_PREDICT_ENDPOINT`` (for a plain TEI,
+    ``/v1/embeddings`` when embedding, ``/rerank`` when reranking)."""
 
     auth: Any = Field(default=None, exclude=True, repr=False)
     """``"api_key"``, ``"security_token"``, ``"resource_principal"``,
@@ -61,9 +64,6 @@ class EmbeddingSettings(BaseModel):
 
     api_key: SecretStr | None = None
     """Bearer key of a plain TEI started with ``--api-key`` (env ``OCI_TEI_API_KEY``)."""
-
-    model: str | None = None
-    """Model name sent in OpenAI-style requests (TEI ignores it; kept for logs)."""
 
     batch_size: int = Field(default=32, ge=1, le=4096)
     """Inputs per request. Capped by a plain TEI's ``max_client_batch_size`` and lowered
@@ -89,31 +89,11 @@ class EmbeddingSettings(BaseModel):
     max_request_bytes: int = Field(default=2_000_000, ge=1024)
     """Largest request body: TEI's default payload limit (OCI allows 10 MB)."""
 
-    encoding_format: Literal["base64", "float"] = "base64"
-    """How vectors travel: base64 (little-endian float32, under half the bytes of JSON
-    floats) or float. Servers answering floats either way are handled."""
-
-    dimensions: int | None = Field(default=None, ge=1)
-    """Shorten vectors to this many dimensions (TEI 1.8+, Matryoshka models)."""
-
-    normalize: bool | None = None
-    """TEI's native ``/embed`` only: whether vectors are L2-normalized."""
-
-    truncate: bool | None = None
-    """TEI's native ``/embed`` only: truncate long inputs instead of failing."""
-
-    truncation_direction: Literal["left", "right"] | None = None
-    """TEI's native ``/embed`` only: which end to cut when truncating."""
-
-    query_instruction: str | None = None
-    """Prepended to queries, e.g. bge's "Represent this sentence for searching relevant
-    passages: "."""
-
-    document_instruction: str | None = None
-    """Prepended to documents."""
-
     show_progress: bool = False
     """Show a tqdm progress bar for multi-batch calls."""
+
+    #: The route a plain TEI URL without one is called on.
+    _default_route: ClassVar[str] = OPENAI_ROUTE
 
     @model_validator(mode="before")
     @classmethod
@@ -133,7 +113,7 @@ class EmbeddingSettings(BaseModel):
         return None
 
     @model_validator(mode="after")
-    def _check_consistency(self) -> EmbeddingSettings:
+    def _check_connection(self) -> ClientSettings:
         # Fail at construction, not on the first request: all of this is offline.
         if self.endpoint is not None:
             endpoint = self.parsed_endpoint()
@@ -143,23 +123,12 @@ class EmbeddingSettings(BaseModel):
                     "OCI request signing (auth=...)"
                 )
         auth_from_arguments(self.auth, profile=self.profile, config_file=self.config_file)
-        self.request_options()
         return self
 
     def parsed_endpoint(self) -> Endpoint:
         """The endpoint, classified (no I/O)."""
-        return parse_endpoint(self.endpoint, region=self.region, route=self.route)
-
-    def request_options(self) -> RequestOptions:
-        """Per-request fields for the configured route."""
-        return RequestOptions(
-            style=route_style(self.route),
-            encoding_format=self.encoding_format,
-            dimensions=self.dimensions,
-            normalize=self.normalize,
-            truncate=self.truncate,
-            truncation_direction=self.truncation_direction,
-            model=self.model,
+        return parse_endpoint(
+            self.endpoint, region=self.region, route=self.route, default_route=self._default_route
         )
 
     def request_signer(self) -> RequestSigner:
@@ -188,3 +157,50 @@ class EmbeddingSettings(BaseModel):
             "profile": spec.profile,
             "config_file": spec.config_file,
         }
+
+
+class EmbeddingSettings(ClientSettings):
+    """Where to embed, as whom, and how hard to push."""
+
+    model: str | None = None
+    """Model name sent in OpenAI-style requests (TEI ignores it; kept for logs)."""
+
+    encoding_format: Literal["base64", "float"] = "base64"
+    """How vectors travel: base64 (little-endian float32, under half the bytes of JSON
+    floats) or float. Servers answering floats either way are handled."""
+
+    dimensions: int | None = Field(default=None, ge=1)
+    """Shorten vectors to this many dimensions (TEI 1.8+, Matryoshka models)."""
+
+    normalize: bool | None = None
+    """TEI's native ``/embed`` only: whether vectors are L2-normalized."""
+
+    truncate: bool | None = None
+    """TEI's native ``/embed`` only: truncate long inputs instead of failing."""
+
+    truncation_direction: Literal["left", "right"] | None = None
+    """TEI's native ``/embed`` only: which end to cut when truncating."""
+
+    query_instruction: str | None = None
+    """Prepended to queries, e.g. bge's "Represent this sentence for searching relevant
+    passages: "."""
+
+    document_instruction: str | None = None
+    """Prepended to documents."""
+
+    @model_validator(mode="after")
+    def _check_request_options(self) -> EmbeddingSettings:
+        self.request_options()
+        return self
+
+    def request_options(self) -> RequestOptions:
+        """Per-request fields for the configured route."""
+        return RequestOptions(
+            style=route_style(self.route),
+            encoding_format=self.encoding_format,
+            dimensions=self.dimensions,
+            normalize=self.normalize,
+            truncate=self.truncate,
+            truncation_direction=self.truncation_direction,
+            model=self.model,
+        )
