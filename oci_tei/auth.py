@@ -20,6 +20,9 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal, cast, get_args
+from urllib.parse import urlsplit
+
+import httpx
 
 from oci_tei.errors import ConfigurationError
 
@@ -133,19 +136,31 @@ class RequestSigner:
 
     @property
     def may_block(self) -> bool:
-        """Whether building or refreshing may do network I/O (instance principal)."""
-        return self._signer is None or self._spec.auth_type == "instance_principal"
+        """Whether signing may do network I/O, so async callers sign off the event loop.
+
+        Building the signer may (IMDS, token files); so may every token signer: resource
+        and instance principals fetch a new token inside ``sign`` when theirs nears expiry
+        (``X509FederationClientBasedSecurityTokenSigner.__call__`` in the oci SDK). Only
+        an API-key signer and a session-token signer sign from memory.
+        """
+        signer = self._signer
+        if signer is None:
+            return True
+        import oci
+
+        return type(signer) not in (oci.signer.Signer, oci.auth.signers.SecurityTokenSigner)
 
     def sign(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes
     ) -> dict[str, str]:
-        """Return ``headers`` plus OCI's signature headers for exactly these bytes."""
-        import requests
+        """Return ``headers`` plus OCI's signature headers for exactly these bytes.
 
+        May do network I/O (see :attr:`may_block`).
+        """
         signer = self.ensure_signer()
-        prepared = requests.Request(method, url, headers=dict(headers), data=body).prepare()
-        signer(prepared)
-        return {key: str(value) for key, value in prepared.headers.items()}
+        request = _SigningRequest(method, url, headers, body)
+        signer(request)
+        return dict(request.headers.items())
 
     def refresh(self, failed_generation: int) -> bool:
         """Refresh the identity's token after an authentication failure.
@@ -197,6 +212,29 @@ class RequestSigner:
         self._explicit = False
         self._lock = threading.Lock()
         self.generation = 0
+
+
+class _SigningRequest:
+    """The request an ``oci`` signer signs: the attributes it reads, nothing else.
+
+    oci's signers take a ``requests.PreparedRequest`` and read ``method``, ``url``,
+    ``path_url``, ``body`` and a case-insensitive, mutable ``headers`` (``oci/signer.py``:
+    ``inject_missing_headers``, ``AbstractBaseSigner.do_request_sign``). This is that shape
+    over ``httpx.Headers``, so signing needs neither ``requests`` (not a dependency of
+    ours; the SDK only vendors a private copy) nor a second request model. Like
+    ``requests`` does when it prepares a body, it states ``content-length``, which the
+    body signature covers.
+    """
+
+    def __init__(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> None:
+        self.method = method.upper()
+        self.url = url
+        self.body = body
+        self.headers = httpx.Headers(headers)
+        if body or self.method in ("POST", "PUT", "PATCH"):
+            self.headers.setdefault("content-length", str(len(body)))
+        parts = urlsplit(url)
+        self.path_url = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 def _rebuildable_spec(spec: AuthSpec, signer: Any | None, explicit: bool) -> AuthSpec:

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar, TypeVar
 
 from oci_tei import __version__
+from oci_tei._inflight import InFlightLimit
 from oci_tei.batching import Batch, BatchLimits, BatchPlanner, encode_inputs
 from oci_tei.engine import Engine
 from oci_tei.errors import CallAbandoned
@@ -68,8 +69,10 @@ class EngineClient:
         self._engine_lock = threading.Lock()
         concurrency = max(1, min(settings.max_concurrency, _TEI_PERMITS // settings.batch_size))
         self.max_concurrency = concurrency
-        self._sync = SyncTransport(self.signer, concurrency)
-        self._async = AsyncTransport(self.signer, concurrency)
+        # One bound for the client, however it is called: threads, loops, or both at once.
+        self._in_flight = InFlightLimit(concurrency)
+        self._sync = SyncTransport(self.signer, self._in_flight)
+        self._async = AsyncTransport(self.signer, self._in_flight)
         self._executor: ThreadPoolExecutor | None = None
 
     def __repr__(self) -> str:
@@ -137,8 +140,13 @@ class EngineClient:
             _raise_first([o for o in outcomes if isinstance(o, BaseException)])
 
     def close(self) -> None:
-        """Release connections and worker threads (reopened if the client is used again)."""
+        """Release connections and worker threads (reopened if the client is used again).
+
+        Pools of event loops still running close on their loop, soon after; a loop's pool
+        also closes by itself when the loop shuts down (``asyncio.run``).
+        """
         self._sync.close()
+        self._async.close()
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=False)

@@ -14,8 +14,11 @@ What a batch does on each answer:
 * 413/422 "batch size N > maximum allowed batch size M": learn M for the whole client,
   re-split, go on.
 * 413 payload too large: halve the byte budget, re-split, go on.
-* other 400/413/422: if the batch holds several inputs, bisect it to find the input at
-  fault, so the error names its index; a batch that only failed as a whole succeeds split.
+* other 400/413/422: if the batch holds several inputs, send its first input alone, then
+  (when that fails) its last: both refused alike means the request is at fault
+  (``InvalidRequestError``, no input index, three requests); otherwise bisect to find the
+  input at fault, so the error names its index; a batch that only failed as a whole
+  succeeds split.
 * 401, or 404 ``NotAuthorizedOrNotFound`` (OCI's answer to an expired token): refresh
   the token once and re-sign.
 * 429, 500, 502, 503, 504, connection errors, timeouts: back off and retry within the
@@ -36,6 +39,7 @@ from oci_tei.errors import (
     EmbeddingConnectionError,
     EmbeddingTimeoutError,
     InvalidInputError,
+    InvalidRequestError,
     OCITEIError,
     PayloadTooLargeError,
     RateLimitError,
@@ -190,9 +194,7 @@ class Engine:
                     self.limits.learn_bytes(len(body) // 2)
                     return (yield from self._run_parts(batch.halves(), operation))
                 if isinstance(error, InvalidInputError) and len(batch) > 1:
-                    # Find the input at fault; if the halves pass, the batch as a whole
-                    # was the problem and the split already fixed it.
-                    return (yield from self._run_parts(batch.halves(), operation))
+                    return (yield from self._find_fault(batch, operation))
                 if outcome.status not in RETRYABLE_STATUSES:
                     raise error
                 if isinstance(error, RateLimitError):
@@ -207,6 +209,31 @@ class Engine:
             if not self.retry.allows(retry_number, time.monotonic() - started, wait):
                 raise _final(failure, retry_number, batch)
             yield Wait(wait)
+
+    def _find_fault(self, batch: Batch, operation: Operation[R]) -> Generator[Step, Outcome, R]:
+        """A batch got a 400/422: blame one input, the request itself, or the batch size.
+
+        The first input goes alone. If it is refused and the last input alone is refused
+        the same way (status, type and message), the refusal is about the request
+        (``dimensions`` on a model that cannot shorten, say): raised after three requests,
+        with no input index. If only the first is refused, it is the input at fault (the
+        lowest index). If it passes, the rest is bisected to find the input at fault; if
+        every part passes, the batch as a whole was the problem and splitting fixed it.
+        """
+        head = Batch(batch.start, batch.fragments[:1])
+        try:
+            first = yield from self.run_batch(head, operation)
+        except InvalidInputError as head_error:
+            last = Batch(batch.start + len(batch) - 1, batch.fragments[-1:])
+            try:
+                yield from self.run_batch(last, operation)
+            except InvalidInputError as last_error:
+                if _same_refusal(last_error, head_error):
+                    raise _request_level(last_error) from None
+            raise head_error from None
+        rest = Batch(batch.start + 1, batch.fragments[1:])
+        parts = rest.halves() if len(rest) > 1 else [rest]
+        return operation.join([first, (yield from self._run_parts(parts, operation))])
 
     def _run_split(
         self, batch: Batch, size: int, operation: Operation[R]
@@ -225,6 +252,25 @@ class Engine:
         if not self.endpoint.signed:
             return False
         return error.status == 401 or (error.status == 404 and error.error_type == _NOT_AUTHORIZED)
+
+
+def _same_refusal(one: OCITEIError, other: OCITEIError) -> bool:
+    return (one.status, one.error_type, one.message) == (
+        other.status,
+        other.error_type,
+        other.message,
+    )
+
+
+def _request_level(error: InvalidInputError) -> InvalidRequestError:
+    """The refusal every input gets alone, as an error about the request."""
+    return InvalidRequestError(
+        f"{error.message} (every input alone is refused the same way: the request's "
+        "options are at fault, not an input)",
+        status=error.status,
+        error_type=error.error_type,
+        opc_request_id=error.opc_request_id,
+    )
 
 
 def _final(failure: OCITEIError, attempts: int, batch: Batch) -> OCITEIError:

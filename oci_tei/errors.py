@@ -21,14 +21,19 @@ from typing import Any
 __all__ = [
     "AuthenticationError",
     "CallAbandoned",
+    "ClientRequestError",
     "ConfigurationError",
+    "ConflictError",
     "EmbeddingConnectionError",
     "EmbeddingTimeoutError",
     "InputTypeError",
     "InvalidInputError",
+    "InvalidRequestError",
+    "MethodNotAllowedError",
     "NotFoundError",
     "OCITEIError",
     "PayloadTooLargeError",
+    "PermissionDeniedError",
     "RateLimitError",
     "ResponseFormatError",
     "ServerError",
@@ -103,12 +108,36 @@ class InputTypeError(InvalidInputError, TypeError):
     """An input that is not a string."""
 
 
+class InvalidRequestError(InvalidInputError):
+    """A 400/422 about the request, not an input: every input alone fails the same way.
+
+    For example ``dimensions`` on a model that cannot shorten its vectors. Carries no
+    ``input_index``: no input is at fault, the options are.
+    """
+
+
 class AuthenticationError(OCITEIError):
     """The request was not authenticated (bad key, expired token that could not be refreshed)."""
 
 
 class NotFoundError(OCITEIError):
     """No such deployment or route, or OCI's ``NotAuthorizedOrNotFound`` (check IAM policies)."""
+
+
+class ClientRequestError(OCITEIError):
+    """A 4xx that retrying cannot fix and no more specific class covers (411, 415...)."""
+
+
+class PermissionDeniedError(ClientRequestError):
+    """403: the identity may not do this (OCI ``NotAuthorized``; check IAM policies)."""
+
+
+class MethodNotAllowedError(ClientRequestError):
+    """405: the route does not accept this method (OCI predict accepts only POST)."""
+
+
+class ConflictError(ClientRequestError):
+    """409: the resource is in a state that refuses the call (OCI ``Conflict``...)."""
 
 
 class RateLimitError(OCITEIError):
@@ -126,7 +155,7 @@ class PayloadTooLargeError(OCITEIError):
 
 
 class ServerError(OCITEIError):
-    """5xx from OCI or the container, or TEI's 424 backend error."""
+    """5xx from OCI or the container, or TEI's 424 backend error (a failed dependency)."""
 
 
 class EmbeddingTimeoutError(OCITEIError, TimeoutError):
@@ -217,7 +246,19 @@ def error_from_response(
         return InvalidInputError(message, **fields)
     if status == 408:
         return EmbeddingTimeoutError(message, **fields)
+    client_error = _CLIENT_ERRORS.get(status)
+    if client_error is not None:
+        return client_error(message, **fields)
+    if 400 <= status < 500 and status != 424:  # TEI's 424 is its backend failing
+        return ClientRequestError(message, **fields)
     return ServerError(message, **fields)
+
+
+_CLIENT_ERRORS: dict[int, type[ClientRequestError]] = {
+    403: PermissionDeniedError,
+    405: MethodNotAllowedError,
+    409: ConflictError,
+}
 
 
 def parse_retry_after(value: str | None) -> float | None:

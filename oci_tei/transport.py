@@ -1,24 +1,32 @@
 """Executing engine steps over HTTP: one synchronous and one asynchronous transport.
 
 Both run the same generators from ``oci_tei.engine``; they differ only in how they
-send, sleep and refresh. Each owns a connection pool: the sync transport one
+send, sleep and refresh. Each owns connection pools: the sync transport one
 ``httpx.Client`` shared by its worker threads, the async transport one
 ``httpx.AsyncClient`` per event loop (connections belong to the loop that opened them,
 so a client reused across ``asyncio.run`` calls gets a fresh pool for each new loop).
-Both bound in-flight requests per client, across concurrent calls, with a semaphore.
+
+A loop's pool is closed on that loop when the loop shuts down (``asyncio.run`` and
+``asyncio.Runner`` finalize async generators before closing; a small one holds the pool),
+by ``aclose()`` on it, or by the client's ``close()``; pools of loops that closed without
+that are dropped as soon as the transport is next used, so their sockets are released.
+
+Both transports take one :class:`~oci_tei._inflight.InFlightLimit` from the client: the
+``max_concurrency`` bound holds for the client as a whole, across threads and loops.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
-import weakref
-from collections.abc import Generator
+from collections.abc import AsyncGenerator, Generator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
 
+from oci_tei._inflight import InFlightLimit
 from oci_tei.auth import RequestSigner
 from oci_tei.engine import Outcome, Refresh, Response, Send, Step, Wait
 from oci_tei.errors import CallAbandoned, EmbeddingConnectionError, EmbeddingTimeoutError
@@ -68,10 +76,9 @@ def _failure(
 class SyncTransport:
     """Runs engine steps with blocking I/O; safe to share between threads."""
 
-    def __init__(self, signer: RequestSigner | None, max_concurrency: int) -> None:
+    def __init__(self, signer: RequestSigner | None, limit: InFlightLimit) -> None:
         self._signer = signer
-        self._max_concurrency = max_concurrency
-        self._slots = threading.BoundedSemaphore(max_concurrency)
+        self._limit = limit
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
 
@@ -81,7 +88,7 @@ class SyncTransport:
             with self._lock:
                 if self._client is None:
                     self._client = httpx.Client(
-                        limits=_limits(self._max_concurrency), follow_redirects=False
+                        limits=_limits(self._limit.limit), follow_redirects=False
                     )
                 client = self._client
         return client
@@ -113,7 +120,7 @@ class SyncTransport:
                 outcome = self._refresh(step)
 
     def _send(self, step: Send) -> Outcome:
-        with self._slots:
+        with self._limit.slot():
             # Signed once a slot is free: a Date header must not age in the queue.
             headers, generation = _signed(step, self._signer)
             try:
@@ -134,31 +141,57 @@ class SyncTransport:
 
 
 @dataclass
-class _LoopResources:
+class _LoopPool:
+    """A loop's connection pool, and the async generator that closes it at loop shutdown."""
+
     client: httpx.AsyncClient
-    slots: asyncio.Semaphore
+    keeper: AsyncGenerator[None, None]
 
 
 class AsyncTransport:
     """Runs engine steps on the running event loop; one pool per loop."""
 
-    def __init__(self, signer: RequestSigner | None, max_concurrency: int) -> None:
+    def __init__(self, signer: RequestSigner | None, limit: InFlightLimit) -> None:
         self._signer = signer
-        self._max_concurrency = max_concurrency
-        self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopResources] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._limit = limit
+        self._pools: dict[asyncio.AbstractEventLoop, _LoopPool] = {}
+        self._lock = threading.Lock()
 
-    def _resources(self) -> _LoopResources:
+    @property
+    def open_pools(self) -> int:
+        """Pools held now (one per event loop in use; closed loops' are released)."""
+        return len(self._pools)
+
+    async def _client(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
-        resources = self._per_loop.get(loop)
-        if resources is None:
-            resources = _LoopResources(
-                httpx.AsyncClient(limits=_limits(self._max_concurrency), follow_redirects=False),
-                asyncio.Semaphore(self._max_concurrency),
-            )
-            self._per_loop[loop] = resources
-        return resources
+        pool = self._pools.get(loop)
+        if pool is not None:
+            return pool.client
+        with self._lock:
+            # Loops that closed without finalizing async generators: drop their pools so
+            # the sockets close with them.
+            for dead in [other for other in self._pools if other.is_closed()]:
+                del self._pools[dead]
+        client = httpx.AsyncClient(limits=_limits(self._limit.limit), follow_redirects=False)
+        keeper = self._keep(loop, client)
+        # The first step registers the generator with this loop, which finalizes it (and
+        # so closes the pool, on this loop) in ``shutdown_asyncgens`` before closing.
+        await keeper.__anext__()
+        with self._lock:
+            self._pools[loop] = _LoopPool(client, keeper)
+        return client
+
+    async def _keep(
+        self, loop: asyncio.AbstractEventLoop, client: httpx.AsyncClient
+    ) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            with self._lock:
+                pool = self._pools.get(loop)
+                if pool is not None and pool.client is client:
+                    del self._pools[loop]
+            await client.aclose()
 
     async def prepare(self) -> None:
         """Build the signer off the loop when that may do network I/O (IMDS)."""
@@ -182,11 +215,16 @@ class AsyncTransport:
                 outcome = await self._refresh(step)
 
     async def _send(self, step: Send) -> Outcome:
-        resources = self._resources()
-        async with resources.slots:
-            headers, generation = _signed(step, self._signer)
+        client = await self._client()
+        async with self._limit.aslot():
+            signer = self._signer
+            if step.signed and signer is not None and signer.may_block:
+                # Token signers fetch a new token inside sign() when theirs nears expiry.
+                headers, generation = await asyncio.to_thread(_signed, step, signer)
+            else:
+                headers, generation = _signed(step, signer)
             try:
-                answer = await resources.client.request(**_request_arguments(step, headers))
+                answer = await client.request(**_request_arguments(step, headers))
             except httpx.TransportError as exc:
                 return _failure(exc, step)
         return Response(answer.status_code, answer.headers, answer.content, generation)
@@ -199,6 +237,20 @@ class AsyncTransport:
 
     async def aclose(self) -> None:
         """Close the running loop's pool."""
-        resources = self._per_loop.pop(asyncio.get_running_loop(), None)
-        if resources is not None:
-            await resources.client.aclose()
+        pool = self._pools.get(asyncio.get_running_loop())
+        if pool is not None:
+            await pool.keeper.aclose()
+
+    def close(self) -> None:
+        """Close every loop's pool: on its loop when that runs, else just let it go.
+
+        A pool of the loop running in this thread closes in a task on it; pools of loops
+        running elsewhere close in tasks scheduled there; pools of closed loops are dropped.
+        """
+        with self._lock:
+            pools, self._pools = self._pools, {}
+        for loop, pool in pools.items():
+            if loop.is_closed():
+                continue
+            with contextlib.suppress(RuntimeError):  # closed meanwhile
+                asyncio.run_coroutine_threadsafe(pool.keeper.aclose(), loop)

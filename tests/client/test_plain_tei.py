@@ -1,12 +1,16 @@
 """The client against the real local TEI server: real HTTP, real model, real vectors."""
 
 import asyncio
+import gc
 import math
+import threading
+from pathlib import Path
 
 import pytest
 
 from oci_tei import errors
 from oci_tei.client import EmbeddingClient
+from tests.fixtures.tei import server_metric
 
 SEED = [
     "The car sped down the highway at an incredible speed.",
@@ -140,9 +144,91 @@ def test_query_instruction_is_prepended(tei_server):
 
 def test_overloaded_server_is_retried(start_tei_server):
     server = start_tei_server(max_concurrent_requests=8)
+    overloaded = 'te_request_failure{err="overloaded"}'
+    before = server_metric(server, overloaded)
     texts = [f"chunk {i}" for i in range(96)]
-    with EmbeddingClient(endpoint=server.url, batch_size=8, max_concurrency=8) as client:
+    with EmbeddingClient(
+        endpoint=server.url, batch_size=8, max_concurrency=8, retry_backoff=0.05
+    ) as client:
         assert len(client.embed(texts)) == 96
+    assert server_metric(server, overloaded) > before  # 429s happened, and were retried
+
+
+def test_max_concurrency_bounds_the_client_across_threads_and_loops(start_tei_server):
+    # One permit per input: a fifth request in flight at once is a 429 (no retries here).
+    server = start_tei_server(max_concurrent_requests=4)
+    overloaded = 'te_request_failure{err="overloaded"}'
+    before = server_metric(server, overloaded)
+    texts = [f"bounded chunk {i}" for i in range(24)]
+    client = EmbeddingClient(endpoint=server.url, batch_size=1, max_concurrency=4, max_retries=0)
+    failures = []
+
+    def call(use_async):
+        try:
+            for _ in range(2):
+                if use_async:
+                    assert len(asyncio.run(client.aembed(texts))) == 24
+                else:
+                    assert len(client.embed(texts)) == 24
+        except Exception as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=call, args=(i % 2 == 1,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    client.close()
+    assert failures == []
+    assert server_metric(server, overloaded) == before
+
+
+def established_to(port):
+    """Established TCP connections from this process's side to ``port`` on loopback."""
+    table = Path("/proc/net/tcp")
+    if not table.exists():
+        pytest.skip("needs Linux's /proc/net/tcp")
+    count = 0
+    for line in table.read_text().splitlines()[1:]:
+        fields = line.split()
+        remote, state = fields[2], fields[3]
+        if state == "01" and remote.endswith(f":{port:04X}"):
+            count += 1
+    return count
+
+
+def test_pools_of_finished_loops_are_closed(start_tei_server):
+    server = start_tei_server(max_client_batch_size=4)  # a server of its own: no stray sockets
+    client = EmbeddingClient(endpoint=server.url, batch_size=4, max_concurrency=8)
+    texts = [f"chunk {i}" for i in range(64)]
+    counts = []
+    for _ in range(6):
+        assert len(asyncio.run(client.aembed_documents(texts))) == 64
+        gc.collect()
+        counts.append(established_to(server.port))
+    assert counts == [0] * 6, counts  # each loop's pool closed as its loop shut down
+    assert client._async.open_pools == 0
+
+
+def test_a_manually_closed_loop_leaves_no_pool_behind(tei_server):
+    client = EmbeddingClient(endpoint=tei_server.url)
+    for _ in range(3):
+        loop = asyncio.new_event_loop()
+        assert len(loop.run_until_complete(client.aembed(SEED))) == 3
+        loop.close()  # no shutdown_asyncgens: the next call drops the pool
+    assert client._async.open_pools == 1  # only the last closed loop's, until the next use
+    assert len(asyncio.run(client.aembed(SEED))) == 3
+    assert client._async.open_pools == 0
+    client.close()
+
+
+async def test_close_releases_the_running_loops_pool(tei_server):
+    client = EmbeddingClient(endpoint=tei_server.url)
+    await client.aembed(SEED)
+    assert client._async.open_pools == 1
+    client.close()
+    await asyncio.sleep(0.05)  # the pool closes in a task on this loop
+    assert client._async.open_pools == 0
 
 
 def test_unreachable_server_is_a_connection_error():

@@ -2,6 +2,8 @@
 
 import asyncio
 import logging
+import threading
+import time
 
 import pytest
 
@@ -75,9 +77,11 @@ def test_unknown_key_is_an_authentication_error(gateway, tmp_path, oci_keys):
     config = write_oci_config(tmp_path / "stranger", oci_keys.stranger)
     with (
         EmbeddingClient(endpoint=url, auth="api_key", config_file=str(config)) as client,
-        pytest.raises((errors.AuthenticationError, errors.NotFoundError)) as info,
+        pytest.raises(errors.AuthenticationError) as info,
     ):
         client.embed(["x"])
+    assert info.value.status == 401
+    assert info.value.error_type == "NotAuthenticated"
     assert info.value.opc_request_id
     assert str(oci_keys.stranger.key_file) not in str(info.value)
 
@@ -103,14 +107,19 @@ def test_security_token_refreshes_after_expiry(gateway, tmp_path, expected):
         assert close_to(client.embed(TEXTS), expected)
         # The token expires; the user (or `oci session refresh`) writes a new one.
         emu.expire_tokens()
-        key = (tmp_path / "session" / "session_key.pem").read_text()
-        from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
-        public = load_pem_private_key(key.encode(), None).public_key()
-        (tmp_path / "session" / "security_token").write_text(emu.issue_security_token(public))
+        write_fresh_session_token(emu, tmp_path / "session")
         generation = client.signer.generation
         assert close_to(client.embed(TEXTS), expected)
         assert client.signer.generation == generation + 1
+
+
+def write_fresh_session_token(emu, directory):
+    """What `oci session refresh` does: a new token for the same session key."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    key = (directory / "session_key.pem").read_text()
+    public = load_pem_private_key(key.encode(), None).public_key()
+    (directory / "security_token").write_text(emu.issue_security_token(public))
 
 
 def test_expired_security_token_without_refresh_fails_typed(gateway, tmp_path):
@@ -119,9 +128,14 @@ def test_expired_security_token_without_refresh_fails_typed(gateway, tmp_path):
     emu.expire_tokens()
     with (
         EmbeddingClient(endpoint=url, auth="security_token", config_file=str(config)) as client,
-        pytest.raises((errors.NotFoundError, errors.AuthenticationError)),
+        pytest.raises(errors.NotFoundError) as info,
     ):
         client.embed(["x"])
+    # Predict answers an expired token with 404 NotAuthorizedOrNotFound; the client re-read
+    # the token file once (still expired) before giving up.
+    assert info.value.status == 404
+    assert info.value.error_type == "NotAuthorizedOrNotFound"
+    assert client.signer.generation == 1
 
 
 def test_resource_principal_with_refresh(gateway, tmp_path, monkeypatch, expected):
@@ -130,23 +144,32 @@ def test_resource_principal_with_refresh(gateway, tmp_path, monkeypatch, expecte
         monkeypatch.setenv(name, value)
     with EmbeddingClient(endpoint=url, auth="resource_principal") as client:
         assert close_to(client.embed(TEXTS[:5]), expected[:5])
+        assert client.signer.generation == 0
         emu.expire_tokens()
         emu.refresh_resource_principal_token(tmp_path / "rp")
         assert close_to(client.embed(TEXTS[:5]), expected[:5])
+        assert client.signer.generation == 1  # refused once, refreshed, re-signed
+
+
+def instance_principal_client(emu, url, monkeypatch):
+    """A client signing as the emulator's instance principal (IMDS + federation)."""
+    for name, value in emu.instance_principal_env().items():
+        monkeypatch.setenv(name, value)
+    return EmbeddingClient(
+        endpoint=url,
+        auth="instance_principal",
+        auth_kwargs={"federation_endpoint": emu.federation_endpoint},
+    )
 
 
 def test_instance_principal_with_refresh(gateway, monkeypatch, expected):
     emu, url = gateway
-    for name, value in emu.instance_principal_env().items():
-        monkeypatch.setenv(name, value)
-    with EmbeddingClient(
-        endpoint=url,
-        auth="instance_principal",
-        auth_kwargs={"federation_endpoint": emu.federation_endpoint},
-    ) as client:
+    with instance_principal_client(emu, url, monkeypatch) as client:
         assert close_to(client.embed(TEXTS[:5]), expected[:5])
+        assert client.signer.generation == 0
         emu.expire_tokens()  # the federation endpoint issues a fresh token on refresh
         assert close_to(client.embed(TEXTS[:5]), expected[:5])
+        assert client.signer.generation == 1
 
 
 def test_route_header_selects_the_native_route(gateway, oci_config):
@@ -256,4 +279,58 @@ def test_async_refresh_and_concurrency(gateway, tmp_path, expected):
         endpoint=url, auth="security_token", config_file=str(config), batch_size=5
     )
     assert close_to(asyncio.run(client.aembed(TEXTS)), expected)
+    emu.expire_tokens()
+    write_fresh_session_token(emu, tmp_path / "session")
+    # Twelve concurrent batches all meet the expired token: one refresh serves them all.
+    assert close_to(asyncio.run(client.aembed(TEXTS)), expected)
+    assert client.signer.generation == 1
     client.close()
+
+
+class SlowSigner:
+    """A real API-key signer that first blocks, as a token signer does while it fetches a
+    new token over the network (that exchange cannot be slowed down in the emulator)."""
+
+    def __init__(self, inner, seconds):
+        self.inner = inner
+        self.seconds = seconds
+        self.threads = set()
+
+    def __call__(self, request, *args, **kwargs):
+        self.threads.add(threading.get_ident())
+        time.sleep(self.seconds)
+        return self.inner(request, *args, **kwargs)
+
+
+async def test_a_signer_that_may_block_signs_off_the_event_loop(gateway, oci_config, expected):
+    import oci
+
+    _, url = gateway
+    signer = SlowSigner(oci.signer.Signer.from_config(oci.config.from_file(str(oci_config))), 0.3)
+    gaps = []
+
+    async def heartbeat():
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(0.01)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    beating = asyncio.ensure_future(heartbeat())
+    async with EmbeddingClient(endpoint=url, auth=signer, batch_size=30) as client:
+        assert close_to(await client.aembed(TEXTS), expected)
+    beating.cancel()
+    assert threading.get_ident() not in signer.threads
+    assert max(gaps) < 0.2  # each signature took 0.3 s, and the loop kept running
+
+
+def test_which_signers_may_block(gateway, oci_config, monkeypatch):
+    emu, url = gateway
+    with EmbeddingClient(endpoint=url, auth="api_key", config_file=str(oci_config)) as client:
+        assert client.signer.may_block  # not built yet: building reads files
+        client.embed(["x"])
+        assert not client.signer.may_block  # an API key signs from memory, on the loop
+    with instance_principal_client(emu, url, monkeypatch) as client:
+        client.embed(["x"])
+        assert client.signer.may_block  # fetches a new token inside sign() near expiry

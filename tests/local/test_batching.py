@@ -7,7 +7,6 @@ opens it, so "while a batch is computing" is a state the test controls, not a ra
 from __future__ import annotations
 
 import asyncio
-import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from oci_tei.local import Backend, LocalServer, ServerSettings
 from oci_tei.local.backend import SentenceTransformersBackend, Vector
 from oci_tei.local.model_files import ModelFiles
 from oci_tei.local.tokenization import Encoded
+from tests.fixtures.tei import metric
 
 
 class GatedBackend:
@@ -66,11 +66,6 @@ def gated_server(
     finally:
         gated.gate.set()
         server.stop()
-
-
-def metric(text: str, name: str) -> float:
-    match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.MULTILINE)
-    return float(match.group(1)) if match else 0.0
 
 
 async def wait_for_queue(client: httpx.AsyncClient, size: int) -> None:

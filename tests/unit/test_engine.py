@@ -332,3 +332,60 @@ def test_engine_repr_hides_bearer_key():
         api_key="s3cret",
     )
     assert "s3cret" not in repr(engine)
+
+
+UNSUPPORTED_DIMENSIONS = {
+    "message": "Input validation error: `dimensions` is set but the model does not support matryoshka",
+    "code": 422,
+    "type": "Validation",
+}
+
+
+def test_request_level_refusal_is_raised_without_an_index_after_three_requests():
+    engine = make_engine()
+    sent = []
+
+    def respond(step, inputs):
+        sent.append(len(inputs))
+        return answer(422, UNSUPPORTED_DIMENSIONS)
+
+    with pytest.raises(errors.InvalidRequestError) as info:
+        drive(engine.run_batch(batch_of([f"t{i}" for i in range(32)], start=64), EMBED), respond)
+    assert info.value.input_index is None
+    assert info.value.status == 422
+    assert info.value.error_type == "Validation"
+    assert "does not support matryoshka" in info.value.message
+    assert info.value.opc_request_id == "rid"
+    assert sent == [32, 1, 1]  # the batch, its first input, its last input
+    assert isinstance(info.value, errors.InvalidInputError)  # still a ValueError
+
+
+def test_first_input_at_fault_is_named_when_the_last_passes():
+    engine = make_engine()
+
+    def respond(step, inputs):
+        if "bad" in inputs:
+            return answer(422, UNSUPPORTED_DIMENSIONS)
+        return ok(inputs)
+
+    with pytest.raises(errors.InvalidInputError) as info:
+        drive(engine.run_batch(batch_of(["bad", "b", "c", "d"], start=5), EMBED), respond)
+    assert type(info.value) is errors.InvalidInputError
+    assert info.value.input_index == 5
+
+
+def test_two_inputs_refused_differently_blame_the_first():
+    engine = make_engine()
+
+    def respond(step, inputs):
+        for text in inputs:
+            if text.startswith("long"):
+                return answer(
+                    422, {"error": f"{text} has too many tokens", "error_type": "Validation"}
+                )
+        return ok(inputs)
+
+    with pytest.raises(errors.InvalidInputError) as info:
+        drive(engine.run_batch(batch_of(["long-a", "b", "c", "long-d"]), EMBED), respond)
+    assert type(info.value) is errors.InvalidInputError
+    assert info.value.input_index == 0

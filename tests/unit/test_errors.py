@@ -67,6 +67,34 @@ from oci_tei.errors import batch_limit_from_message, error_from_response, parse_
             "backend",
             "backend",
         ),
+        (
+            403,
+            b'{"code":"NotAuthorized","message":"not allowed"}',
+            errors.PermissionDeniedError,
+            "not allowed",
+            "NotAuthorized",
+        ),
+        (
+            405,
+            b'{"code":"MethodNotAllowed","message":"only POST"}',
+            errors.MethodNotAllowedError,
+            "only POST",
+            "MethodNotAllowed",
+        ),
+        (
+            409,
+            b'{"code":"IncorrectState","message":"deployment is updating"}',
+            errors.ConflictError,
+            "updating",
+            "IncorrectState",
+        ),
+        (
+            411,
+            b'{"code":"LengthRequired","message":"no length"}',
+            errors.ClientRequestError,
+            "no length",
+            "LengthRequired",
+        ),
         (502, b"Bad Gateway", errors.ServerError, "Bad Gateway", None),
         (503, b"", errors.ServerError, "HTTP 503 with an empty body", None),
     ],
@@ -111,3 +139,12 @@ def test_input_errors_are_value_and_type_errors():
     assert issubclass(errors.InputTypeError, TypeError)
     assert issubclass(errors.EmbeddingTimeoutError, TimeoutError)
     assert issubclass(errors.EmbeddingConnectionError, ConnectionError)
+
+
+@pytest.mark.parametrize("status", [403, 405, 409, 411, 415])
+def test_client_side_statuses_are_never_server_errors(status):
+    error = error_from_response(status, b'{"code":"X","message":"m"}', {})
+    assert isinstance(error, errors.ClientRequestError)
+    assert not isinstance(error, errors.ServerError)
+    assert error.status == status
+    assert error.error_type == "X"
