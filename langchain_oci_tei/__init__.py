@@ -1,5 +1,6 @@
-"""LangChain integration of oci-tei: ``OCITEIEmbeddings``."""
+"""LangChain integration of oci-tei: ``OCITEIEmbeddings`` and ``OCITEIRerank``."""
 
 from langchain_oci_tei.embeddings import OCITEIEmbeddings
+from langchain_oci_tei.rerank import OCITEIRerank
 
-__all__ = ["OCITEIEmbeddings"]
+__all__ = ["OCITEIEmbeddings", "OCITEIRerank"]

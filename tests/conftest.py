@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.fixtures.tei",
     "tests.fixtures.oci",
+    "tests.fixtures.reranker",
 ]

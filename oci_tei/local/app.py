@@ -62,6 +62,7 @@ def build_app(settings: ServerSettings, backend: Backend) -> web.Application:
         metrics=metrics,
         pooling=pooling,
         compat=settings.compat,
+        classifier=backend.files.id2label is not None,
     )
     model_id = settings.model_id if settings.model_id is not None else backend.files.model_id
     served = settings.served_model_name or model_id
@@ -81,7 +82,7 @@ def build_app(settings: ServerSettings, backend: Backend) -> web.Application:
         middlewares=[auth, *layers] if settings.compat == "1.5" else [*layers, auth]
     )
     app[STATE] = state
-    _add_routes(app, settings, pooling)
+    _add_routes(app, settings, pooling, backend.files.kind)
 
     async def start(_: web.Application) -> None:
         batcher.start()
@@ -95,8 +96,13 @@ def build_app(settings: ServerSettings, backend: Backend) -> web.Application:
     return app
 
 
-def _add_routes(app: web.Application, settings: ServerSettings, pooling: str) -> None:
-    if settings.task == "sentence-similarity":
+def _add_routes(app: web.Application, settings: ServerSettings, pooling: str, kind: str) -> None:
+    # TEI's root route follows the model: /predict, /rerank, or an embedding route.
+    if kind == "classifier":
+        root = routes_native.predict
+    elif kind == "reranker":
+        root = routes_native.rerank
+    elif settings.task == "sentence-similarity":
         root = routes_native.similarity
     elif pooling == "splade":
         root = routes_native.embed_sparse
@@ -200,7 +206,7 @@ def _info(
         info["served_model_name"] = served
     info.update(
         {
-            "model_type": {"embedding": {"pooling": pooling.replace("-", "_")}},
+            "model_type": _model_type(backend, pooling),
             "max_concurrent_requests": settings.max_concurrent_requests,
             "max_input_length": max_input_length,
             "max_batch_tokens": settings.max_batch_tokens,
@@ -214,3 +220,12 @@ def _info(
         }
     )
     return info
+
+
+def _model_type(backend: Backend, pooling: str) -> dict[str, Any]:
+    """``/info``'s ``model_type``: ``embedding`` with its pooling, or the classifier's labels."""
+    labels = backend.files.id2label
+    if labels is None:
+        return {"embedding": {"pooling": pooling.replace("-", "_")}}
+    label2id = {label: int(index) for index, label in labels.items()}
+    return {backend.files.kind: {"id2label": dict(labels), "label2id": label2id}}

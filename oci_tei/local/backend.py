@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -79,28 +79,15 @@ class Backend(Protocol):
         ...
 
 
-class SentenceTransformersBackend:
-    """A sentence-transformers model run on CPU with TEI's pooling.
+class _TorchBackend:
+    """What both CPU backends share: files, dtype, one lock, length-sorted chunks."""
 
-    Args:
-        files: The model directory's description.
-        dtype: ``float32`` or ``float16``.
-    """
-
-    def __init__(self, files: ModelFiles, dtype: str = "float32") -> None:
+    def __init__(self, files: ModelFiles, dtype: str) -> None:
         if dtype not in DTYPES:
             raise ModelLoadError(f"invalid dtype {dtype!r}: expected one of {', '.join(DTYPES)}")
         self._files = files
         self._dtype = dtype
         self._lock = threading.Lock()
-        self._encode_tokenizer: Any = None
-        with _offline(), _quiet_progress():
-            self._load()
-        self._dimension = 0
-        started = time.perf_counter()
-        warm = self.embed([_warmup_input(files)], pooling=files.pooling)[0]
-        self._dimension = int(warm.shape[0])
-        logger.info("Model warmed up in %.2f s", time.perf_counter() - started)
 
     @property
     def files(self) -> ModelFiles:
@@ -112,6 +99,43 @@ class SentenceTransformersBackend:
         """``float32`` or ``float16``."""
         return self._dtype
 
+    def _in_chunks(
+        self,
+        batch: Sequence[Encoded],
+        forward: Callable[[list[Encoded], list[int]], list[Vector]],
+    ) -> list[Vector]:
+        """Run ``forward(items, indices)`` over padded-size-bounded chunks, in input order."""
+        import torch
+
+        order = sorted(range(len(batch)), key=lambda i: len(batch[i]))
+        results: list[Vector | None] = [None] * len(batch)
+        with self._lock, torch.inference_mode():
+            for chunk in _chunks(order, [len(item) for item in batch]):
+                outputs = forward([batch[i] for i in chunk], chunk)
+                for index, output in zip(chunk, outputs, strict=True):
+                    results[index] = output
+        return [result for result in results if result is not None]
+
+
+class SentenceTransformersBackend(_TorchBackend):
+    """A sentence-transformers model run on CPU with TEI's pooling.
+
+    Args:
+        files: The model directory's description.
+        dtype: ``float32`` or ``float16``.
+    """
+
+    def __init__(self, files: ModelFiles, dtype: str = "float32") -> None:
+        super().__init__(files, dtype)
+        self._encode_tokenizer: Any = None
+        with _offline(), _quiet_progress():
+            self._load()
+        self._dimension = 0
+        started = time.perf_counter()
+        warm = self.embed([_warmup_input(files)], pooling=files.pooling)[0]
+        self._dimension = int(warm.shape[0])
+        logger.info("Model warmed up in %.2f s", time.perf_counter() - started)
+
     @property
     def dimension(self) -> int:
         """Length of a pooled embedding."""
@@ -121,18 +145,11 @@ class SentenceTransformersBackend:
         self, batch: Sequence[Encoded], *, pooling: str, raw: Sequence[bool] | None = None
     ) -> list[Vector]:
         """Run one model batch (see ``Backend.embed``)."""
-        import torch
-
         if pooling == "splade" and not self._splade:
             raise ValueError("splade pooling needs a model loaded with pooling='splade'")
-        order = sorted(range(len(batch)), key=lambda i: len(batch[i]))
-        results: list[Vector | None] = [None] * len(batch)
-        with self._lock, torch.inference_mode():
-            for chunk in _chunks(order, [len(item) for item in batch]):
-                outputs = self._forward([batch[i] for i in chunk], pooling, raw, chunk)
-                for index, output in zip(chunk, outputs, strict=True):
-                    results[index] = output
-        return [result for result in results if result is not None]
+        return self._in_chunks(
+            batch, lambda items, chunk: self._forward(items, pooling, raw, chunk)
+        )
 
     def encode(self, texts: Sequence[str], *, normalize: bool = True) -> Vector:
         """Embed texts in process: the baseline the server's HTTP path is measured against.
@@ -201,19 +218,9 @@ class SentenceTransformersBackend:
         raw: Sequence[bool] | None,
         indices: Sequence[int],
     ) -> list[Vector]:
-        import torch
-
-        width = max(len(item) for item in items)
-        ids = np.zeros((len(items), width), dtype=np.int64)
-        types = np.zeros((len(items), width), dtype=np.int64)
-        mask_np = np.zeros((len(items), width), dtype=np.int64)
-        for row, item in enumerate(items):
-            ids[row, : len(item)] = item.ids
-            types[row, : len(item)] = item.type_ids
-            mask_np[row, : len(item)] = 1
-        mask = torch.from_numpy(mask_np)
-        arrays = {"input_ids": ids, "attention_mask": mask_np, "token_type_ids": types}
-        features = {name: torch.from_numpy(arrays[name]) for name in self._input_names}
+        padded = _padded(items)
+        mask = padded["attention_mask"]
+        features = {name: padded[name] for name in self._input_names}
         if self._splade:
             logits = self._model(**features).logits.float()
             pooled = _splade(logits, mask)
@@ -239,6 +246,80 @@ class SentenceTransformersBackend:
             tokenizer.enable_truncation(self._files.base_max_input_length)
             self._encode_tokenizer = tokenizer
         return self._encode_tokenizer
+
+
+class SequenceClassificationBackend(_TorchBackend):
+    """A sequence-classification (cross-encoder) checkpoint, as TEI serves classifiers.
+
+    The per-input output of :meth:`embed` is the head's logits (one per label): TEI's
+    classifier backend returns raw scores and its router applies sigmoid (one label) or
+    softmax unless ``raw_scores`` is asked, so the activation lives in ``Infer``.
+    Loaded with ``AutoModelForSequenceClassification``, the same weights and head
+    sentence-transformers' ``CrossEncoder`` runs.
+
+    Args:
+        files: The model directory's description (``id2label`` set).
+        dtype: ``float32`` or ``float16``.
+    """
+
+    def __init__(self, files: ModelFiles, dtype: str = "float32") -> None:
+        import torch
+
+        super().__init__(files, dtype)
+        try:
+            with _offline(), _quiet_progress():
+                from transformers import AutoModelForSequenceClassification
+
+                self._model: Any = AutoModelForSequenceClassification.from_pretrained(
+                    str(files.root), local_files_only=True
+                )
+        except Exception as exc:
+            raise ModelLoadError(f"Could not create backend: {exc}") from exc
+        self._model.eval()
+        if dtype == "float16":
+            self._model.to(torch.float16)
+        # BERT-like heads take segment ids (query vs text); others do not.
+        self._types = self._model.config.model_type not in ("roberta", "xlm-roberta", "distilbert")
+        self._labels = int(self._model.config.num_labels)
+        self.health()
+
+    @property
+    def dimension(self) -> int:
+        """Number of labels (the length of each output)."""
+        return self._labels
+
+    def embed(
+        self, batch: Sequence[Encoded], *, pooling: str, raw: Sequence[bool] | None = None
+    ) -> list[Vector]:
+        """Run one model batch: per input, its float32 logits (``pooling`` is unused)."""
+        return self._in_chunks(batch, lambda items, _: self._logits(items))
+
+    def health(self) -> None:
+        """Run a one-pair forward pass; raises if the model cannot compute."""
+        self.embed([_warmup_input(self._files)], pooling="cls")
+
+    def _logits(self, items: Sequence[Encoded]) -> list[Vector]:
+        features = _padded(items)
+        if not self._types:
+            features.pop("token_type_ids")
+        logits = self._model(**features).logits.float()
+        return [row.numpy().copy() for row in logits]
+
+
+def _padded(items: Sequence[Encoded]) -> dict[str, torch.Tensor]:
+    """Right-padded ids, segment ids and attention mask of a chunk, as torch tensors."""
+    import torch
+
+    width = max(len(item) for item in items)
+    arrays = {
+        name: np.zeros((len(items), width), dtype=np.int64)
+        for name in ("input_ids", "token_type_ids", "attention_mask")
+    }
+    for row, item in enumerate(items):
+        arrays["input_ids"][row, : len(item)] = item.ids
+        arrays["token_type_ids"][row, : len(item)] = item.type_ids
+        arrays["attention_mask"][row, : len(item)] = 1
+    return {name: torch.from_numpy(array) for name, array in arrays.items()}
 
 
 def _pool(tokens: torch.Tensor, mask: torch.Tensor, pooling: str) -> torch.Tensor:
@@ -349,4 +430,6 @@ def _load_cached(root: Path, pooling: str | None, dtype: str) -> Backend:
     bundled = root == resolve_model_dir(None)
     files = read_model_files(None if bundled else str(root), pooling)
     logger.info("Starting model backend for %s (%s)", files.model_id, dtype)
+    if files.id2label is not None:
+        return SequenceClassificationBackend(files, dtype)
     return SentenceTransformersBackend(files, dtype)

@@ -56,9 +56,17 @@ async def run_embed(
     if not inputs.single:
         check_batch(state, len(inputs.items))
     result = await state.infer.embed(inputs.items, options, single=inputs.single, mode=mode)
+    chars = sum(len(item) for item in inputs.items)
+    return result, succeeded(state, result, method=method, chars=chars, started=started)
+
+
+def succeeded(
+    state: ServerState, result: InferResult, *, method: str, chars: int, started: float
+) -> ResponseMetadata:
+    """Count a successful request and the metadata TEI returns as headers."""
     state.metrics.increment("te_request_success", method=method)
     metadata = ResponseMetadata(
-        compute_chars=sum(len(item) for item in inputs.items),
+        compute_chars=chars,
         compute_tokens=result.prompt_tokens,
         started=started,
         tokenization=result.tokenization,
@@ -66,4 +74,4 @@ async def run_embed(
         inference=result.inference,
     )
     metadata.record(state.metrics)
-    return result, metadata
+    return metadata

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
@@ -53,6 +53,21 @@ class EmbedOptions:
 
 
 @dataclass(frozen=True)
+class ClassifyOptions:
+    """Per-request options of ``/predict`` and ``/rerank``.
+
+    Attributes:
+        truncate: Truncate over-long inputs instead of refusing them.
+        direction: Which end truncation removes.
+        raw_scores: Return the logits instead of their sigmoid (one label) or softmax.
+    """
+
+    truncate: bool
+    direction: TruncationDirection = "right"
+    raw_scores: bool = False
+
+
+@dataclass(frozen=True)
 class InferResult:
     """Outputs of one request, with the metadata TEI turns into headers.
 
@@ -90,6 +105,8 @@ class Infer:
         metrics: TEI metrics.
         pooling: The server's pooling.
         compat: TEI version reproduced.
+        classifier: The model is a sequence classifier (``/predict``, ``/rerank``), not
+            an embedding model.
     """
 
     def __init__(
@@ -101,7 +118,9 @@ class Infer:
         metrics: Metrics,
         pooling: str,
         compat: Compat,
+        classifier: bool = False,
     ) -> None:
+        self.classifier = classifier
         self.tokenization = tokenization
         self.batcher = batcher
         self.permits = permits
@@ -131,11 +150,39 @@ class Infer:
         Raises:
             TEIError: The error of the first failing input, or 429 when no permit is left.
         """
-        if self.compat == "1.5" and not single:
-            # TEI 1.5 made each input of a batch wait for its permit instead of failing.
+        # TEI 1.5 made each input of a batch wait for its permit instead of failing.
+        wait = self.compat == "1.5" and not single
+        return await self._request(
+            inputs, wait, lambda items: self._embed_inputs(items, options, mode)
+        )
+
+    async def classify(
+        self, inputs: Sequence[EncodingInput], options: ClassifyOptions, *, single: bool
+    ) -> InferResult:
+        """Score a request's inputs (texts or pairs) with the classification head.
+
+        Every input of a batch waits for its permit, as TEI's ``/predict`` and
+        ``/rerank`` do; a single input fails with 429 when none is free.
+
+        Returns:
+            Per input, its scores (one per label), activated unless ``raw_scores``.
+
+        Raises:
+            TEIError: The error of the first failing input, or 429 when no permit is left.
+        """
+        return await self._request(
+            inputs, not single, lambda items: self._classify_inputs(items, options)
+        )
+
+    async def _request(
+        self,
+        inputs: Sequence[EncodingInput],
+        wait: bool,
+        run: Callable[[Sequence[EncodingInput]], Awaitable[list[_Done]]],
+    ) -> InferResult:
+        if wait:
             outcomes = await asyncio.gather(
-                *(self._embed_waiting(item, options, mode) for item in inputs),
-                return_exceptions=True,
+                *(self._run_waiting(item, run) for item in inputs), return_exceptions=True
             )
             failure = next((o for o in outcomes if isinstance(o, BaseException)), None)
             if failure is not None:  # the first failing input, in input order
@@ -147,7 +194,7 @@ class Infer:
                 self.metrics.increment("te_request_failure", err="overloaded")
                 raise TEIError.overloaded()
             with grant:
-                done = await self._embed_inputs(inputs, options, mode)
+                done = await run(inputs)
         count = len(done)
         return InferResult(
             outputs=[item.output for item in done],
@@ -186,23 +233,31 @@ class Infer:
             raise errors[0]
         return [item for item in results if not isinstance(item, TEIError)]
 
-    async def _embed_waiting(
-        self, item: EncodingInput, options: EmbedOptions, mode: Mode
+    async def _run_waiting(
+        self,
+        item: EncodingInput,
+        run: Callable[[Sequence[EncodingInput]], Awaitable[list[_Done]]],
     ) -> list[_Done]:
         with await self.permits.acquire():
-            return await self._embed_inputs([item], options, mode)
+            return await run([item])
 
-    async def _embed_inputs(
-        self, inputs: Sequence[EncodingInput], options: EmbedOptions, mode: Mode
-    ) -> list[_Done]:
+    async def _compute(
+        self,
+        inputs: Sequence[EncodingInput],
+        *,
+        truncate: bool,
+        direction: TruncationDirection,
+        prompt_name: str | None,
+        raw: bool = False,
+    ) -> tuple[list[Encoded], list[Computed], float]:
+        """Tokenize, validate and run inputs through the batch queue.
+
+        Returns:
+            The encodings, the model's outputs, and the seconds spent tokenizing.
+        """
         started = time.perf_counter()
-        self._check_mode(len(inputs), options, mode)
-        self.metrics.increment("te_embed_count", len(inputs))
         encoded = await self.tokenization.encode(
-            inputs,
-            truncate=options.truncate,
-            direction=options.direction,
-            prompt_name=options.prompt_name,
+            inputs, truncate=truncate, direction=direction, prompt_name=prompt_name
         )
         valid: list[Encoded] = []
         for item in encoded.items:
@@ -216,27 +271,70 @@ class Infer:
             raise first_error
         tokenized = time.perf_counter() - started
         try:
-            computed = await self.batcher.submit(valid, raw=mode == "all")
+            computed = await self.batcher.submit(valid, raw=raw)
         except TEIError as error:
             self.metrics.increment("te_request_failure", err="inference", value=len(valid))
             raise error
+        return valid, computed, tokenized
+
+    async def _embed_inputs(
+        self, inputs: Sequence[EncodingInput], options: EmbedOptions, mode: Mode
+    ) -> list[_Done]:
+        started = time.perf_counter()
+        self._check_mode(len(inputs), options, mode)
+        self.metrics.increment("te_embed_count", len(inputs))
+        valid, computed, tokenized = await self._compute(
+            inputs,
+            truncate=options.truncate,
+            direction=options.direction,
+            prompt_name=options.prompt_name,
+            raw=mode == "all",
+        )
         done = [
             self._finish(item, result, options, mode, tokenized)
             for item, result in zip(valid, computed, strict=True)
         ]
-        elapsed = time.perf_counter() - started
-        for finished in done:
-            self.metrics.increment("te_embed_success")
-            self.metrics.observe("te_embed_duration", elapsed)
-            self.metrics.observe("te_embed_tokenization_duration", finished.tokenization)
-            self.metrics.observe("te_embed_queue_duration", finished.queue)
-            self.metrics.observe("te_embed_inference_duration", finished.inference)
+        self._observe("embed", done, time.perf_counter() - started)
         return done
+
+    async def _classify_inputs(
+        self, inputs: Sequence[EncodingInput], options: ClassifyOptions
+    ) -> list[_Done]:
+        started = time.perf_counter()
+        if not self.classifier:
+            self.metrics.increment("te_request_failure", len(inputs), err="model_type")
+            raise TEIError.backend("Model is not a classifier model")
+        self.metrics.increment("te_predict_count", len(inputs))
+        valid, computed, tokenized = await self._compute(
+            inputs, truncate=options.truncate, direction=options.direction, prompt_name=None
+        )
+        done = [
+            _Done(
+                _activate(result.vector, options.raw_scores),
+                len(item),
+                tokenized,
+                result.queue_seconds,
+                result.inference_seconds,
+            )
+            for item, result in zip(valid, computed, strict=True)
+        ]
+        self._observe("predict", done, time.perf_counter() - started)
+        return done
+
+    def _observe(self, kind: str, done: Sequence[_Done], elapsed: float) -> None:
+        for finished in done:
+            self.metrics.increment(f"te_{kind}_success")
+            self.metrics.observe(f"te_{kind}_duration", elapsed)
+            self.metrics.observe(f"te_{kind}_tokenization_duration", finished.tokenization)
+            self.metrics.observe(f"te_{kind}_queue_duration", finished.queue)
+            self.metrics.observe(f"te_{kind}_inference_duration", finished.inference)
 
     def _check_mode(self, count: int, options: EmbedOptions, mode: Mode) -> None:
         splade = self.pooling == "splade"
         message = None
-        if mode == "sparse" and not splade:
+        if self.classifier:
+            message = "Model is not an embedding model"
+        elif mode == "sparse" and not splade:
             message = "Model is not an embedding model with SPLADE pooling"
         elif mode == "all" and splade:
             message = "`embed_all` is not available for SPLADE models"
@@ -271,3 +369,15 @@ class Infer:
                 norm = float(np.sqrt(np.sum(np.square(vector, dtype=np.float64))))
                 vector = vector * np.float32(1.0 / norm) if norm else vector
         return _Done(vector, len(item), tokenized, result.queue_seconds, result.inference_seconds)
+
+
+def _activate(logits: Vector, raw_scores: bool) -> Vector:
+    """TEI's scores: sigmoid for one label, softmax for several, unless ``raw_scores``."""
+    if raw_scores:
+        return logits
+    if logits.shape[0] == 1:
+        scores: Vector = (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+    else:
+        shifted = np.exp(logits - logits.max())
+        scores = (shifted / shifted.sum()).astype(np.float32)
+    return scores

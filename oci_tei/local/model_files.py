@@ -44,6 +44,9 @@ class ModelFiles:
         base_max_input_length: ``max_seq_length`` of the sentence-transformers config, or
             the position embeddings minus their offset.
         prompts: ``prompts`` of ``config_sentence_transformers.json``, if any.
+        id2label: For a sequence-classification checkpoint, ``config.json``'s labels
+            (TEI serves one label as a re-ranker, several as a classifier); ``None`` for
+            an embedding model.
     """
 
     root: Path
@@ -53,6 +56,14 @@ class ModelFiles:
     pooling: str
     base_max_input_length: int
     prompts: Mapping[str, str] | None
+    id2label: Mapping[str, str] | None = None
+
+    @property
+    def kind(self) -> str:
+        """``embedding``, ``reranker`` (one label) or ``classifier``, as TEI's ``/info``."""
+        if self.id2label is None:
+            return "embedding"
+        return "reranker" if len(self.id2label) == 1 else "classifier"
 
     @property
     def tokenizer_path(self) -> Path:
@@ -120,12 +131,14 @@ def read_model_files(model_id: str | None, pooling: str | None = None) -> ModelF
             f"Failed to parse `config.json`: missing or invalid field {exc}"
         ) from None
 
+    id2label: dict[str, str] | None = None
     if any(arch.endswith("Classification") for arch in architectures) and pooling != "splade":
-        raise ModelLoadError(
-            f"{root} holds a classifier/re-ranker ({', '.join(architectures)}); "
-            "the local server serves embedding models only"
-        )
-    resolved_pooling = _pooling(root, model_type, architectures, pooling)
+        # Like TEI: a sequence-classification head is served through /predict, and with a
+        # single label through /rerank; pooling does not apply (the head pools).
+        id2label = _labels(config)
+        resolved_pooling = "cls"
+    else:
+        resolved_pooling = _pooling(root, model_type, architectures, pooling)
 
     if not (root / "tokenizer.json").is_file():
         raise ModelLoadError(
@@ -152,7 +165,19 @@ def read_model_files(model_id: str | None, pooling: str | None = None) -> ModelF
         pooling=resolved_pooling,
         base_max_input_length=base_length,
         prompts=_prompts(root),
+        id2label=id2label,
     )
+
+
+def _labels(config: Mapping[str, Any]) -> dict[str, str]:
+    labels = config.get("id2label")
+    if labels is None:
+        # transformers writes id2label for every head; without it, num_labels decides.
+        count = int(config.get("num_labels") or 2)
+        return {str(i): f"LABEL_{i}" for i in range(count)}
+    if not isinstance(labels, dict) or not labels:
+        raise ModelLoadError("Failed to parse `config.json`: `id2label` must be a non-empty map")
+    return {str(key): str(value) for key, value in labels.items()}
 
 
 def _read_json(path: Path, *, missing: str) -> dict[str, Any]:

@@ -84,18 +84,30 @@ class DecodeRequest:
 
 @dataclass(frozen=True)
 class PredictRequest:
-    """``/predict``: only its shape matters to an embedding model (which refuses it)."""
+    """``/predict``: texts or pairs of texts to classify."""
 
-    size: int
+    inputs: list[EncodingInput]
     single: bool
+    truncate: bool | None = None
+    truncation_direction: TruncationDirection = "right"
+    raw_scores: bool = False
+
+    @property
+    def size(self) -> int:
+        """Number of inputs."""
+        return len(self.inputs)
 
 
 @dataclass(frozen=True)
 class RerankRequest:
-    """``/rerank``: only its shape matters to an embedding model (which refuses it)."""
+    """``/rerank``: a query and the texts to score against it."""
 
     query: str
     texts: list[str]
+    truncate: bool | None = None
+    truncation_direction: TruncationDirection = "right"
+    raw_scores: bool = False
+    return_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -195,36 +207,46 @@ def parse_predict(body: Any) -> PredictRequest:
         "pairs [[string], [string, string], ...]"
     )
     if isinstance(value, str):
-        size, single = 1, True
+        inputs, single = [_one_or_pair([value])], True
     elif isinstance(value, list) and value and isinstance(value[0], str):
         if len(value) > 2 or not all(isinstance(item, str) for item in value):
             raise _FieldError(f"inputs: invalid length {len(value)}, expected {expecting}")
-        size, single = 1, True
+        inputs, single = [_one_or_pair(value)], True
     elif isinstance(value, list) and value:
         for item in value:
             if not (isinstance(item, list) and all(isinstance(text, str) for text in item)):
                 raise _FieldError(f"inputs: invalid type: {_unexpected(item)}, expected a sequence")
             if len(item) not in (1, 2):
                 raise _FieldError(f"inputs: invalid length {len(item)}, expected {expecting}")
-        size, single = len(value), False
+        inputs, single = [_one_or_pair(item) for item in value], False
     elif isinstance(value, list):
         raise _FieldError(f"inputs: invalid length 0, expected {expecting}")
     else:
         raise _FieldError(f"inputs: invalid type: {_unexpected(value)}, expected {expecting}")
-    _common_options(fields)
-    _field(fields, "raw_scores", _bool, False)
-    return PredictRequest(size=size, single=single)
+    return PredictRequest(
+        inputs=inputs,
+        single=single,
+        truncate=_field(fields, "truncate", _optional(_bool), None),
+        truncation_direction=_field(fields, "truncation_direction", _direction, "right"),
+        raw_scores=_field(fields, "raw_scores", _bool, False),
+    )
+
+
+def _one_or_pair(texts: list[str]) -> EncodingInput:
+    return texts[0] if len(texts) == 1 else (texts[0], texts[1])
 
 
 def parse_rerank(body: Any) -> RerankRequest:
     """Parse a ``RerankRequest``."""
     fields = _struct(body, "RerankRequest")
-    query = _field(fields, "query", _str)
-    texts = _field(fields, "texts", _list_of(_str))
-    _common_options(fields)
-    _field(fields, "raw_scores", _bool, False)
-    _field(fields, "return_text", _bool, False)
-    return RerankRequest(query=query, texts=texts)
+    return RerankRequest(
+        query=_field(fields, "query", _str),
+        texts=_field(fields, "texts", _list_of(_str)),
+        truncate=_field(fields, "truncate", _optional(_bool), None),
+        truncation_direction=_field(fields, "truncation_direction", _direction, "right"),
+        raw_scores=_field(fields, "raw_scores", _bool, False),
+        return_text=_field(fields, "return_text", _bool, False),
+    )
 
 
 def parse_similarity(body: Any) -> SimilarityRequest:
@@ -377,11 +399,6 @@ def _input(value: Any) -> Inputs:
 
 def _untagged(field: str, name: str) -> _FieldError:
     return _FieldError(f"{field}: data did not match any variant of untagged enum {name}")
-
-
-def _common_options(fields: Mapping[str, Any]) -> None:
-    _field(fields, "truncate", _optional(_bool), None)
-    _field(fields, "truncation_direction", _direction, "right")
 
 
 def _is_u32_list(value: Any) -> bool:

@@ -1,22 +1,26 @@
-"""TEI's native routes, answered as TEI answers them for an embedding model.
+"""TEI's native routes, answered as TEI answers them.
 
-``/predict`` and ``/rerank`` are for classifiers and re-rankers: an embedding model
-refuses them with 424, after the same checks TEI makes first. ``/embed_sparse`` needs
-SPLADE pooling and ``/embed_all`` refuses it.
+``/predict`` and ``/rerank`` are for sequence-classification models: ``/predict`` scores
+texts or pairs against every label, ``/rerank`` (one label only) scores each text paired
+with the query; an embedding model refuses both with 424, after the same checks TEI
+makes first, and a classifier refuses the embedding routes the same way.
+``/embed_sparse`` needs SPLADE pooling and ``/embed_all`` refuses it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from typing import Any
 
 import numpy as np
 from aiohttp import web
 
 from oci_tei.local.codec import dumps
-from oci_tei.local.embedding import check_batch, run_embed
+from oci_tei.local.embedding import check_batch, run_embed, succeeded
 from oci_tei.local.errors import ErrorKind, TEIError
-from oci_tei.local.infer import EmbedOptions
+from oci_tei.local.infer import ClassifyOptions, EmbedOptions, InferResult
 from oci_tei.local.json_body import read_json
 from oci_tei.local.metadata import ResponseMetadata
 from oci_tei.local.payloads import (
@@ -139,26 +143,75 @@ async def similarity(request: web.Request) -> web.Response:
 
 
 async def predict(request: web.Request) -> web.Response:
-    """``POST /predict``: 424 for an embedding model, after TEI's earlier checks."""
+    """``POST /predict``: per input, every label's score, highest first."""
     state, body = await _body(request)
     req = rejecting(parse_predict, body)
     state.metrics.increment("te_request_count", method="single" if req.single else "batch")
     if not req.single:
         check_batch(state, req.size)
-    grant = state.infer.permits.try_acquire(req.size)
-    if grant is None:
-        state.metrics.increment("te_request_failure", err="overloaded")
-        raise TEIError.overloaded()
-    grant.release()
-    state.metrics.increment("te_request_failure", req.size, err="model_type")
-    raise TEIError.backend("Model is not a classifier model")
+    if not state.infer.classifier:
+        grant = state.infer.permits.try_acquire(req.size)
+        if grant is None:
+            state.metrics.increment("te_request_failure", err="overloaded")
+            raise TEIError.overloaded()
+        grant.release()
+    truncate = state.settings.effective_auto_truncate if req.truncate is None else req.truncate
+    options = ClassifyOptions(truncate, req.truncation_direction, req.raw_scores)
+    result, metadata = await _classify(state, req.inputs, options, single=req.single)
+    labels = state.backend.files.id2label or {}
+    predictions = [
+        _sorted_desc([{"score": _score(s), "label": labels[str(i)]} for i, s in enumerate(scores)])
+        for scores in result.outputs
+    ]
+    return json_response(predictions[0] if req.single else predictions, headers=metadata.headers())
 
 
 async def rerank(request: web.Request) -> web.Response:
-    """``POST /rerank``: 424 for an embedding model, after TEI's earlier checks."""
+    """``POST /rerank``: each text's score against the query, highest first."""
     state, body = await _body(request)
     req = rejecting(parse_rerank, body)
-    return _refuse_rerank(state, len(req.texts))
+    if not req.texts or state.backend.files.kind != "reranker":
+        return _refuse_rerank(state, len(req.texts))
+    state.metrics.increment("te_request_count", method="batch")
+    check_batch(state, len(req.texts), empty="`texts` cannot be empty")
+    truncate = state.settings.effective_auto_truncate if req.truncate is None else req.truncate
+    options = ClassifyOptions(truncate, req.truncation_direction, req.raw_scores)
+    pairs = [(req.query, text) for text in req.texts]
+    result, metadata = await _classify(state, pairs, options, single=False)
+    ranks = []
+    for index, scores in enumerate(result.outputs):
+        rank: dict[str, Any] = {"index": index, "score": _score(scores[0])}
+        if req.return_text:
+            rank["text"] = req.texts[index]
+        ranks.append(rank)
+    return json_response(_sorted_desc(ranks), headers=metadata.headers())
+
+
+async def _classify(
+    state: ServerState, inputs: Any, options: ClassifyOptions, *, single: bool
+) -> tuple[InferResult, ResponseMetadata]:
+    started = time.perf_counter()
+    result = await state.infer.classify(inputs, options, single=single)
+    chars = sum(_chars(item) for item in inputs)
+    method = "single" if single else "batch"
+    return result, succeeded(state, result, method=method, chars=chars, started=started)
+
+
+def _chars(item: Any) -> int:
+    return sum(len(text) for text in item) if isinstance(item, tuple) else len(item)
+
+
+def _score(value: Any) -> float:
+    score = float(value)
+    if math.isnan(score):  # TEI checks before sorting, which NaN would break
+        raise TEIError(ErrorKind.BACKEND, "score is NaN")
+    return score
+
+
+def _sorted_desc(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # TEI sorts ascending (a stable sort) and reverses: equal scores end up in reverse
+    # input order. Reproduced exactly, since clients see the order.
+    return list(reversed(sorted(items, key=lambda item: item["score"])))
 
 
 def _refuse_rerank(state: ServerState, texts: int) -> web.Response:

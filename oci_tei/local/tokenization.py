@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 MAX_CHAR_MULTIPLIER: Final = 250
 
 TruncationDirection = Literal["left", "right"]
-EncodingInput = str | list[int]
-"""One input: text, or token ids (TEI decodes ids and re-encodes them)."""
+EncodingInput = str | list[int] | tuple[str, str]
+"""One input: text, token ids (TEI decodes ids and re-encodes them), or a pair of texts
+(a cross-encoder's query and text, encoded as one sequence with segment ids)."""
 
 _T = TypeVar("_T")
 
@@ -233,14 +234,15 @@ class Tokenization:
 
     def _limit_chars(self, item: EncodingInput, truncate: bool) -> EncodingInput:
         limit = self.max_input_length * MAX_CHAR_MULTIPLIER
-        if len(item) <= limit:
+        chars = len(item[0]) + len(item[1]) if isinstance(item, tuple) else len(item)
+        if chars <= limit:
             return item
         if not truncate:
             raise TEIError.validation(
-                f"`inputs` must have less than {limit} characters. Given: {len(item)}"
+                f"`inputs` must have less than {limit} characters. Given: {chars}"
             )
-        if isinstance(item, list):
-            return item
+        if not isinstance(item, str):
+            return item  # token ids and pairs: the tokenizer's truncation cuts them
         # Like TEI: cut at byte `limit`, keeping the start whatever the direction, and only
         # when that byte starts a character.
         raw = item.encode("utf-8")
@@ -310,6 +312,9 @@ class Tokenization:
 
 
 def _encode(tokenizer: Tokenizer, item: EncodingInput, prompt: str | None) -> Encoding:
+    if isinstance(item, tuple):
+        # A pair, as TEI's `EncodingInput::Dual`: [CLS] query [SEP] text [SEP] for BERT.
+        return tokenizer.encode(item[0], item[1], add_special_tokens=True)
     if isinstance(item, str):
         return tokenizer.encode(item if prompt is None else prompt + item, add_special_tokens=True)
     # Token ids: TEI decodes them and re-encodes the text; without a prompt it keeps the

@@ -48,9 +48,10 @@ def test_local_directory(tmp_path: Path) -> None:
                     "architectures": ["BertForSequenceClassification"],
                     "model_type": "bert",
                     "max_position_embeddings": 512,
+                    "id2label": [],
                 }
             },
-            "serves embedding models only",
+            "`id2label` must be a non-empty map",
         ),
         (
             (),
