@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -115,6 +115,14 @@ class EmulatorConfig:
             ``"inprocess"`` runs the server in this process (shares loaded models).
         activation_delay_s: time a deployment spends in CREATING before its container starts.
         container_start_timeout_s: a container not healthy after this makes the deployment FAILED.
+        strict: authorize and check as OCI does (:mod:`.tenancy`): IAM policies, compartments,
+            projects, OCIR images, service limits, log groups. Off: an open tenancy where
+            everything exists and everyone may do everything (the emulator as before).
+        ocir_images: images pushed to OCIR, ``<region>.ocir.io/<namespace>/<repo>:<tag>``.
+        limits: Data Science service limits, name -> value (``ds-gpu-a10-count``).
+        user_groups: the groups every user the emulator trusts belongs to.
+        compartments: compartments below the tenancy, name -> OCID.
+        logs: OCI Logging logs, ``<log group OCID>/<log OCID>``.
     """
 
     host: str = "127.0.0.1"
@@ -139,6 +147,12 @@ class EmulatorConfig:
     container_runner: Literal["subprocess", "inprocess"] = "subprocess"
     activation_delay_s: float = 1.0
     container_start_timeout_s: float = 300.0
+    strict: bool = False
+    ocir_images: Sequence[str] = ()
+    limits: Mapping[str, int] = field(default_factory=dict)
+    user_groups: Sequence[str] = ("oci-tei-users",)
+    compartments: Mapping[str, str] = field(default_factory=dict)
+    logs: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         if not 0 <= self.port < 65536:
@@ -150,5 +164,7 @@ class EmulatorConfig:
             raise ValueError("bandwidth_mbps must not be negative")
         if self.max_payload_bytes <= 0 or self.predict_timeout_s <= 0:
             raise ValueError("max_payload_bytes and predict_timeout_s must be positive")
+        if any(value < 0 for value in self.limits.values()):
+            raise ValueError(f"limits must not be negative: {dict(self.limits)}")
         if self.container_runner not in ("subprocess", "inprocess"):
             raise ValueError(f"unknown container_runner {self.container_runner!r}")

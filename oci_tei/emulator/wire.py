@@ -25,6 +25,10 @@ def _base_client(service: str) -> Any:
     clients = {
         "data_science": oci.data_science.DataScienceClient,
         "object_storage": oci.object_storage.ObjectStorageClient,
+        "identity": oci.identity.IdentityClient,
+        "artifacts": oci.artifacts.ArtifactsClient,
+        "limits": oci.limits.LimitsClient,
+        "logging": oci.logging.LoggingManagementClient,
     }
     client = clients[service](
         {"region": "us-ashburn-1"}, signer=no_signer, service_endpoint="http://127.0.0.1:9"
