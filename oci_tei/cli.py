@@ -29,6 +29,9 @@ _COMMANDS: dict[str, _Command] = {
     "logs": _Command("oci_tei.deploy.manage.cli", "show a deployment's work-request log"),
     "scale": _Command("oci_tei.deploy.manage.cli", "change replicas or bandwidth of a deployment"),
     "delete": _Command("oci_tei.deploy.manage.cli", "delete a deployment this tool created"),
+    "doctor": _Command(
+        "oci_tei.deploy.doctor", "check a spec against OCI before deploying (preflight)"
+    ),
     "image": _Command("oci_tei.deploy.cli", "print the docker commands to push the TEI image"),
     "bandwidth": _Command("oci_tei.deploy.cli", "recommend bandwidth_mbps for a throughput"),
 }

@@ -44,6 +44,12 @@ def configure_deploy(parser: argparse.ArgumentParser) -> None:
     add_wait_arguments(parser, "deployment")
     parser.add_argument("--no-smoke-test", action="store_true", help="skip the test embedding call")
     parser.add_argument(
+        "--skip-preflight",
+        action="store_true",
+        help="do not check IAM policies, image, bucket, logs, shape and limits first "
+        "(`oci-tei doctor SPEC` runs those checks alone)",
+    )
+    parser.add_argument(
         "--output-json",
         metavar="FILE",
         default=None,
@@ -70,7 +76,11 @@ def run_deploy(args: argparse.Namespace) -> int:
     from oci_tei.deploy.executor import DeployExecutor
 
     outcome = DeployExecutor(connection_from_args(args)).deploy(
-        spec, wait=not args.no_wait, timeout_s=args.timeout * 60, smoke_test=not args.no_smoke_test
+        spec,
+        wait=not args.no_wait,
+        timeout_s=args.timeout * 60,
+        smoke_test=not args.no_smoke_test,
+        preflight=not args.skip_preflight,
     )
     if args.output_json:
         Path(args.output_json).write_text(outcome.to_json(), encoding="utf-8")

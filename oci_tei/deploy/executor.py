@@ -35,6 +35,7 @@ from oci_tei.deploy.download import TEI_FILE_PATTERNS, resolve_model_dir
 from oci_tei.deploy.lookup import find_deployment, get_deployment, predict_endpoint
 from oci_tei.deploy.model import ensure_model
 from oci_tei.deploy.plan import DEFAULT_WAIT_TIMEOUT_S, build_plan
+from oci_tei.deploy.preflight import PreflightError, run_preflight
 from oci_tei.deploy.progress import wait_until_active
 from oci_tei.deploy.session import DeploySession
 from oci_tei.deploy.smoke import smoke_test as run_smoke_test
@@ -102,8 +103,12 @@ class DeployExecutor:
         wait: bool = True,
         timeout_s: float = DEFAULT_WAIT_TIMEOUT_S,
         smoke_test: bool = True,
+        preflight: bool = True,
     ) -> DeployOutcome:
-        """Run the plan: download, upload, model, deployment, wait, smoke test.
+        """Run the plan: preflight, download, upload, model, deployment, wait, smoke test.
+
+        ``preflight`` (:mod:`~oci_tei.deploy.preflight`) runs before anything is uploaded
+        or created, and stops the deploy on what OCI would fail.
 
         Raises:
             DeployError: A step failed; the message names it and says what to do.
@@ -114,6 +119,8 @@ class DeployExecutor:
             echo(f"warning: {warning}")
         session.check_region(spec)
         existing = find_deployment(session, spec)
+        if preflight:
+            self.preflight(spec, resuming=existing is not None)
         if existing is None:
             deployment_id = self._create(spec)
         else:
@@ -141,6 +148,19 @@ class DeployExecutor:
         echo(f"\nPredict endpoint: {outcome.endpoint}\n")
         echo(usage_snippets(outcome.endpoint, session.connection.auth))
         return replace(outcome, dimension=dimension)
+
+    def preflight(self, spec: DeploySpec, *, resuming: bool = False) -> None:
+        """Run and print the preflight checks.
+
+        Raises:
+            PreflightError: A check failed (the message lists each problem and its fix).
+        """
+        echo = self.session.echo
+        echo("[preflight] checking what OCI would fail on")
+        report = run_preflight(self.session, spec, resuming=resuming)
+        echo(report.render())
+        if not report.ok:
+            raise PreflightError(report)
 
     def _create(self, spec: DeploySpec) -> str:
         """Steps 1-4 for a spec with no live deployment; returns the new deployment's OCID."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oci_tei.contract.ocir import parse_ocir_repository, split_image
+from oci_tei.contract.regions import region_name
 from oci_tei.deploy.image_tags import (
     TEI_REGISTRY,
     expected_architecture,
@@ -73,13 +74,31 @@ def choose_image(spec: DeploySpec) -> ImageChoice:
         source = f"{TEI_REGISTRY}:{tag}"
         target = f"{container.ocir_repository}:{tag}"
     target_repository = parse_ocir_repository(split_image(target)[0])
-    region = target_repository.region
-    if region and "-" in region and region != spec.region:
-        warnings.append(
-            f"the image is in OCIR region {region} but the deployment is in {spec.region}; "
-            "Model Deployment pulls from the deployment's region"
-        )
+    warning = region_mismatch(target_repository.region, spec.region)
+    if warning:
+        warnings.append(warning)
     return ImageChoice(source=source, target=target, tag=tag, warnings=tuple(warnings))
+
+
+def region_mismatch(registry_region: str | None, deployment_region: str) -> str | None:
+    """Why an image in OCIR ``registry_region`` cannot serve ``deployment_region``, or None.
+
+    ``registry_region`` is a region key (``iad``, as in ``iad.ocir.io``) or a region name.
+    """
+    if not registry_region:
+        return None
+    name = region_name(registry_region)
+    if name is None:
+        return (
+            f"the image's OCIR region key {registry_region!r} is not a region the oci SDK "
+            f"knows; Model Deployment pulls from the deployment's region ({deployment_region})"
+        )
+    if name != deployment_region:
+        return (
+            f"the image is in OCIR region {registry_region} ({name}) but the deployment is in "
+            f"{deployment_region}; Model Deployment pulls from the deployment's region"
+        )
+    return None
 
 
 def docker_commands(choice: ImageChoice, *, username: str | None = None) -> list[str]:

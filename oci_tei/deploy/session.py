@@ -59,6 +59,10 @@ class DeploySession:
         except Exception as exc:  # the SDK's config errors: missing file, profile, key
             raise self._credentials_error(exc) from exc
 
+    def client(self, client_class: Any, region: str | None = None) -> Any:
+        """Any oci SDK client (Identity, Artifacts, Limits, Logging...) for this connection."""
+        return self._client(client_class, region)
+
     def data_science(self, region: str | None = None) -> Any:
         """An ``oci.data_science.DataScienceClient`` for this connection."""
         import oci

@@ -33,6 +33,24 @@ def _probability(text: str) -> float:
     return value
 
 
+def _assignment(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, value
+
+
+def _limit(text: str) -> tuple[str, int]:
+    name, value = _assignment(text)
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"a limit is a whole number >= 0, got {text!r}")
+    return name, number
+
+
 def configure_emulate(parser: argparse.ArgumentParser) -> None:
     """Add the ``emulate`` options to ``parser``."""
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -68,6 +86,33 @@ def configure_emulate(parser: argparse.ArgumentParser) -> None:
         help="how deployment containers run",
     )  # fmt: skip
     parser.add_argument("--data-dir", type=Path, default=None, help="where objects are stored")
+    strict = parser.add_argument_group("strict mode (authorize and check as OCI does)")
+    strict.add_argument(
+        "--strict", action="store_true",
+        help="enforce IAM policies, compartments, projects, OCIR images, service limits and "
+        "logs; without it every resource exists and everything is allowed",
+    )  # fmt: skip
+    strict.add_argument(
+        "--ocir-image", action="append", default=[], metavar="IMAGE",
+        help="declare an image as pushed to OCIR (<key>.ocir.io/<namespace>/<repo>:<tag>); "
+        "repeatable",
+    )  # fmt: skip
+    strict.add_argument(
+        "--limit", type=_limit, action="append", default=[], metavar="NAME=N",
+        help="a Data Science service limit, e.g. ds-gpu-a10-count=2; repeatable",
+    )  # fmt: skip
+    strict.add_argument(
+        "--user-group", action="append", default=None, metavar="NAME",
+        help="a group every trusted user belongs to (default: oci-tei-users); repeatable",
+    )  # fmt: skip
+    strict.add_argument(
+        "--compartment", type=_assignment, action="append", default=[], metavar="NAME=OCID",
+        help="a compartment below the tenancy; repeatable (more with CreateCompartment)",
+    )  # fmt: skip
+    strict.add_argument(
+        "--log", action="append", default=[], metavar="LOG_GROUP_OCID/LOG_OCID",
+        help="an OCI Logging log (in the tenancy); repeatable",
+    )  # fmt: skip
     parser.add_argument(
         "--write-config", type=Path, default=None, metavar="DIR",
         help="make a throwaway API key, trust it, and write DIR/config (profile DEFAULT) "
@@ -104,6 +149,12 @@ def run_emulate(args: argparse.Namespace) -> int:
             token_expiry_windows=[TokenExpiryWindow(s, e) for s, e in args.token_expiry_window],
             container_runner=args.runner,
             data_dir=args.data_dir,
+            strict=args.strict,
+            ocir_images=args.ocir_image,
+            limits=dict(args.limit),
+            user_groups=args.user_group or ("oci-tei-users",),
+            compartments=dict(args.compartment),
+            logs=args.log,
         )
         emulator = Emulator(config)
     except ValueError as exc:
@@ -123,6 +174,17 @@ def run_emulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mode(emulator: Emulator) -> str:
+    config = emulator.config
+    if not config.strict:
+        return "open: every resource exists, every request is allowed; --strict enforces"
+    limits = ", ".join(f"{k}={v}" for k, v in config.limits.items()) or "none"
+    return (
+        f"strict: groups {', '.join(config.user_groups)}; {len(config.ocir_images)} OCIR "
+        f"image(s); limits {limits}"
+    )
+
+
 def usage(emulator: Emulator, config_file: Path | None = None) -> str:
     """The banner: where the emulator listens and how to point the SDKs at it."""
     url = emulator.url
@@ -131,6 +193,7 @@ def usage(emulator: Emulator, config_file: Path | None = None) -> str:
     return (
         f"OCI emulator listening on {url}\n"
         f"  trusted API keys: {trusted or 'none (only session tokens)'}\n"
+        f"  tenancy: {emulator.config.tenancy_id} ({_mode(emulator)})\n"
         f"{config}"
         f"  oci SDK:  oci.data_science.DataScienceClient(config, service_endpoint={url!r})\n"
         f"  ADS:      ads.set_auth('api_key', client_kwargs={{'service_endpoint': {url!r}}})\n"

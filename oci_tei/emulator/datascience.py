@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from oci_tei.emulator.authorization import check_create, provisioning_failure
 from oci_tei.emulator.containers import (
     DEPLOYED_MODEL_ROOT,
     ContainerError,
@@ -32,6 +33,7 @@ from oci_tei.emulator.context import EmulatorContext, GatewayTarget, logger, new
 from oci_tei.emulator.errors import OCIError, conflict, invalid_parameter, not_found
 from oci_tei.emulator.gateway import CONTEXT
 from oci_tei.emulator.objectstorage import STORE, ObjectStore, link_or_copy
+from oci_tei.emulator.tenancy import TENANCY
 from oci_tei.emulator.wire import from_wire, model_response
 
 SERVICE = "data_science"
@@ -181,6 +183,8 @@ async def get_project(request: web.Request) -> web.Response:
 
     _auth(request)
     pid = request.match_info["id"]
+    if request.app[TENANCY].strict and pid not in request.app[STATE].projects:
+        raise not_found("project")
     project = request.app[STATE].projects.get(pid) or oci.data_science.models.Project(
         id=pid, display_name="project", lifecycle_state="ACTIVE", time_created=_now()
     )
@@ -442,6 +446,9 @@ def _spec(request: web.Request, deployment: Any, record: WorkRequestRecord) -> C
     stored = request.app[STATE].models.get(model_config.model_id)
     if stored is None:
         raise ContainerError(f"model {model_config.model_id} not found")
+    refused = provisioning_failure(request.app, deployment, stored.artifact or b"")
+    if refused:  # --strict: IAM, OCIR and logs, in the order OCI provisions
+        raise ContainerError(refused)
     root = ctx.data_dir / "deployments" / deployment.id / "deployed_model"
     count, size = _materialize(request.app[STORE], stored, root)
     record.log(
@@ -591,6 +598,7 @@ async def create_model_deployment(request: web.Request) -> web.Response:
         )
     if model_config.model_id not in request.app[STATE].models:
         raise invalid_parameter(f"Model {model_config.model_id} does not exist.")
+    await check_create(request, details)  # --strict: the caller's permission, service limits
     ctx: EmulatorContext = request.app[CONTEXT]
     ocid = new_ocid("datasciencemodeldeployment", ctx.config.region)
     deployment = oci.data_science.models.ModelDeployment(

@@ -14,7 +14,16 @@ import aiohttp
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from oci_tei.emulator import datascience, gateway, identity, objectstorage
+from oci_tei.emulator import (
+    artifacts,
+    datascience,
+    gateway,
+    iam_api,
+    identity,
+    limits_api,
+    objectstorage,
+    tenancy,
+)
 from oci_tei.emulator.config import EmulatorConfig
 from oci_tei.emulator.containers import ContainerManager
 from oci_tei.emulator.context import (
@@ -99,6 +108,8 @@ class Emulator:
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
         self._rp_keys: dict[Path, rsa.RSAPrivateKey] = {}
+        #: Compartments, IAM, OCIR images, limits and logs (strict or open, see ``.tenancy``).
+        self.tenancy = tenancy.TenancyState(self.config)
 
     def __repr__(self) -> str:
         return f"Emulator(url={self._url!r})"
@@ -109,6 +120,10 @@ class Emulator:
         app = web.Application(middlewares=[oci_middleware], client_max_size=64 * 1024**2)
         app[gateway.CONTEXT] = self._ctx
         identity.add_routes(app)
+        app[tenancy.TENANCY] = self.tenancy
+        iam_api.add_routes(app)
+        artifacts.add_routes(app)
+        limits_api.add_routes(app)
         objectstorage.add_routes(app)
         datascience.add_routes(app, self.containers)
         gateway.add_routes(app)

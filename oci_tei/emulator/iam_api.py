@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from oci_tei import iam
+from oci_tei.contract.regions import region_key
 from oci_tei.emulator.context import EmulatorContext
 from oci_tei.emulator.errors import OCIError, invalid_parameter, not_found
 from oci_tei.emulator.gateway import CONTEXT
@@ -62,10 +63,7 @@ async def get_tenancy(request: web.Request) -> web.Response:
     state = _state(request)
     if request.match_info["id"] != state.config.tenancy_id:
         raise not_found("tenancy")
-    key = next(
-        (k for k, v in oci.regions.REGIONS_SHORT_NAMES.items() if v == state.config.region),
-        state.config.region,
-    )
+    key = region_key(state.config.region) or state.config.region
     tenancy = oci.identity.models.Tenancy(
         id=state.config.tenancy_id,
         name="emulatortenancy",
@@ -84,7 +82,7 @@ async def list_region_subscriptions(request: web.Request) -> web.Response:
     if request.match_info["id"] != state.config.tenancy_id:
         raise not_found("tenancy")
     region = region_name(state.config.region)
-    key = next((k for k, v in oci.regions.REGIONS_SHORT_NAMES.items() if v == region), region)
+    key = region_key(region) or region
     subscription = oci.identity.models.RegionSubscription(
         region_key=key.upper(), region_name=region, status="READY", is_home_region=True
     )

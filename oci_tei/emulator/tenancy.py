@@ -32,11 +32,13 @@ from typing import Any
 from aiohttp import web
 
 from oci_tei import iam
+from oci_tei.contract import regions
+from oci_tei.contract.ocir import parse_ocir_repository, split_image
 from oci_tei.emulator.config import EmulatorConfig
 from oci_tei.emulator.errors import OCIError, not_found
 from oci_tei.emulator.signature import Principal as SignedPrincipal
 
-__all__ = ["TENANCY", "OcirImage", "TenancyState", "add_tenancy"]
+__all__ = ["TENANCY", "OcirImage", "TenancyState"]
 
 OPEN_POLICY = "allow any-user to manage all-resources in tenancy"
 EMULATOR_USER = "ocid1.user.oc1..aaaaaaaaemulatoruser"
@@ -72,10 +74,7 @@ class OcirImage:
 
 def region_name(region: str) -> str:
     """A region name for a region key (``iad`` -> ``us-ashburn-1``) or name (unchanged)."""
-    import oci
-
-    lowered = region.lower()
-    return str(oci.regions.REGIONS_SHORT_NAMES.get(lowered, lowered))
+    return regions.region_name(region) or region.lower()
 
 
 def parse_image(reference: str) -> tuple[str, str, str, str, str]:
@@ -84,8 +83,6 @@ def parse_image(reference: str) -> tuple[str, str, str, str, str]:
     Raises:
         ValueError: not ``<region>.ocir.io/<namespace>/<repository>[:<tag>]``.
     """
-    from oci_tei.deploy.images import parse_ocir_repository, split_image
-
     repository, tag = split_image(reference)
     parsed = parse_ocir_repository(repository)
     return parsed.host, region_name(parsed.region or ""), parsed.namespace, parsed.name, tag
@@ -346,13 +343,6 @@ class TenancyState:
 
 
 TENANCY = web.AppKey("oci_tei_tenancy", TenancyState)
-
-
-def add_tenancy(app: web.Application, config: EmulatorConfig) -> TenancyState:
-    """Create the tenancy state of an app."""
-    state = TenancyState(config)
-    app[TENANCY] = state
-    return state
 
 
 def page(request: web.Request, items: Iterable[Any]) -> tuple[list[Any], dict[str, str]]:

@@ -126,6 +126,30 @@ def test_image_in_another_region_warns(make_spec: SpecFactory) -> None:
     assert "OCIR region eu-frankfurt-1" in choose_image(spec).warnings[0]
 
 
+@pytest.mark.parametrize("host", ["fra.ocir.io"])
+def test_image_under_another_regions_key_warns(make_spec: SpecFactory, host: str) -> None:
+    # The seed's default is a region key (iad): keys are translated, not skipped.
+    spec = make_spec(**{"container.ocir_repository": f"{host.lower()}/mytenancy/tei"})
+    (warning,) = choose_image(spec).warnings
+    assert "OCIR region fra (eu-frankfurt-1)" in warning
+    assert "deployment is in us-ashburn-1" in warning
+
+
+@pytest.mark.parametrize(
+    "repository",
+    ["iad.ocir.io/mytenancy/tei", "ocir.us-ashburn-1.oci.oraclecloud.com/mytenancy/tei"],
+)
+def test_image_in_the_deployments_region_by_key_or_name(
+    make_spec: SpecFactory, repository: str
+) -> None:
+    assert choose_image(make_spec(**{"container.ocir_repository": repository})).warnings == ()
+
+
+def test_unknown_region_key_warns(make_spec: SpecFactory) -> None:
+    spec = make_spec(**{"container.ocir_repository": "zzz.ocir.io/mytenancy/tei"})
+    assert "region key 'zzz' is not a region the oci SDK knows" in choose_image(spec).warnings[0]
+
+
 def test_docker_commands(seed_spec) -> None:
     commands = docker_commands(choose_image(seed_spec), username="jane@example.com")
     target = "iad.ocir.io/mytenancy/text-embeddings-inference:86-1.5"
