@@ -119,9 +119,9 @@ class DeployExecutor:
             echo(f"warning: {warning}")
         session.check_region(spec)
         existing = find_deployment(session, spec)
-        if preflight:
-            self.preflight(spec, resuming=existing is not None)
         if existing is None:
+            if preflight:  # a deployment to resume was made already: nothing left to check
+                self.preflight(spec)
             deployment_id = self._create(spec)
         else:
             # Summaries lack lifecycle_details; the full record says why a deployment failed.

@@ -193,7 +193,7 @@ class _Context:
             self.names[current.id] = current.name
             parent = current.compartment_id
             if current.id.startswith("ocid1.tenancy.") or not parent or parent == current.id:
-                self.tenancy_id = self.tenancy_id or current.id
+                self.tenancy_id = current.id  # the root of the tree is the tenancy
                 break
             self.parents[current.id] = parent
             if parent in self.names:
@@ -215,8 +215,8 @@ def run_preflight(
     """
     context = _Context(session, spec, resuming)
     checks: list[Callable[[_Context], None]] = [
-        _identity,
         _compartment,
+        _identity,
         _project,
         _shape,
         _limits,
@@ -258,7 +258,8 @@ def _caller(session: DeploySession) -> tuple[str, str]:
 
 def _identity(ctx: _Context) -> None:
     user, tenancy = _caller(ctx.session)
-    ctx.user_id, ctx.tenancy_id = user, tenancy
+    ctx.user_id = user
+    tenancy = ctx.tenancy_id = ctx.tenancy_id or tenancy  # the compartment tree's root wins
     who = user or f"{ctx.session.connection.auth.describe()} (a resource or instance principal)"
     if not tenancy:
         ctx.add("identity", OK, f"calling as {who}; tenancy from the compartment tree")
@@ -390,8 +391,9 @@ def _limits(ctx: _Context) -> None:
             f"cannot read {DATA_SCIENCE_SERVICE} limit {limit.name}: {_describe(exc)}",
             "preflight cannot tell whether the region has room; OCI refuses a deployment over "
             "its limit (LimitExceeded)",
-            "`allow group <your-group> to read resource-availability in tenancy` lets "
-            "preflight read it",
+            f"check that {limit.name} is the shape's limit (Console: Governance > Limits, "
+            "Quotas and Usage, service Data Science); `allow group <your-group> to read "
+            "resource-availability in tenancy` lets preflight read it",
         )
         return
     available = availability.fractional_availability
@@ -421,7 +423,7 @@ def _image(ctx: _Context) -> None:
     choice = choose_image(spec)
     repository_text, tag = split_image(choice.target)
     repository = parse_ocir_repository(repository_text)
-    fix = f"push it: `oci-tei image {spec.name}.yaml` prints the docker commands"
+    fix = f"push it: `oci-tei image <spec>` prints the docker commands for {choice.target}"
     mismatch = region_mismatch(repository.region, spec.region)
     if mismatch:
         ctx.add(

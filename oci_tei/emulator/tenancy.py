@@ -41,6 +41,8 @@ from oci_tei.emulator.signature import Principal as SignedPrincipal
 __all__ = ["TENANCY", "OcirImage", "TenancyState"]
 
 OPEN_POLICY = "allow any-user to manage all-resources in tenancy"
+#: Every Data Science limit of an open tenancy.
+OPEN_LIMIT = 1_000_000
 EMULATOR_USER = "ocid1.user.oc1..aaaaaaaaemulatoruser"
 
 
@@ -328,8 +330,14 @@ class TenancyState:
             )
 
     def limit(self, name: str) -> int | None:
-        """A declared limit's value; None when not declared (not enforced)."""
-        return self.config.limits.get(name)
+        """A declared limit's value; None when not declared (not enforced).
+
+        An open tenancy has room for anything: every Data Science limit is huge there.
+        """
+        value = self.config.limits.get(name)
+        if value is None and not self.strict and name.startswith("ds-"):
+            return OPEN_LIMIT
+        return value
 
     def log_exists(self, log_group_id: str, log_id: str | None = None) -> bool:
         """Whether a log group (and a log in it) exists."""

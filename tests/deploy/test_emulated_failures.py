@@ -36,8 +36,13 @@ def test_missing_then_unversioned_bucket_is_refused_until_versioned(
     )
     assert deploy_env.cli("deploy", spec_file) == 1
     err = capsys.readouterr().err
-    assert "error: upload: bucket oci-tei-demo is not versioned (versioning: Disabled)" in err
+    assert "error: preflight: " in err  # found before anything is uploaded
+    assert "bucket: bucket oci-tei-demo is not versioned (versioning: Disabled)" in err
     assert "--bucket-name oci-tei-demo --versioning Enabled" in err
+    # The upload step refuses it on its own too.
+    assert deploy_env.cli("deploy", spec_file, "--skip-preflight") == 1
+    err = capsys.readouterr().err
+    assert "error: upload: bucket oci-tei-demo is not versioned (versioning: Disabled)" in err
     assert deploy_env.objects("oci-tei-demo") == {}  # refused before any upload
     assert deploy_env.models() == []
 
@@ -68,7 +73,8 @@ def test_image_unfit_for_the_shape_fails_with_the_reason_shown(
         container={"image": "iad.ocir.io/emulatorns/text-embeddings-inference:hopper-1.9"},
         infrastructure={"shape": "VM.GPU.A10.1"},
     )
-    assert deploy_env.cli("deploy", spec_file) == 1
+    # Preflight refuses it (tests/deploy/test_preflight.py); the emulator fails it too.
+    assert deploy_env.cli("deploy", spec_file, "--skip-preflight") == 1
     out, err = capsys.readouterr()
     reason = "cannot run on the A10 GPU of shape VM.GPU.A10.1"
     assert "warning: container.image tag 'hopper-1.9' is TEI's hopper build" in out
