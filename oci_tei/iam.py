@@ -147,6 +147,8 @@ def parse_statement(text: str) -> Statement:
         Unparsed: not an ``allow`` statement in a documented form this module evaluates.
     """
     flat = " ".join(text.split())
+    if re.search(r"\bto\s*\{", flat, re.IGNORECASE):
+        raise Unparsed("permission lists {...} are not evaluated")
     match = _STATEMENT.match(flat)
     if not match:
         raise Unparsed(
