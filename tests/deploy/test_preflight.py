@@ -75,7 +75,8 @@ def test_everything_present_passes_and_deploys(
     out = capsys.readouterr().out
     for check in ("identity", "compartment", "project", "shape", "limits", "image", "bucket"):
         assert f"ok    {check}: " in out
-    assert "  FAIL  " not in out and "  warn  " not in out
+    assert "  FAIL  " not in out
+    assert "  warn  " not in out
     assert f"granted by: {READ_REPOS}" in out
     assert "preflight: 0 failed, 0 warning(s)" in out
 
