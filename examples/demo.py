@@ -1,11 +1,15 @@
 """``make demo``: the whole product offline, on the bundled model, with no OCI account.
 
-1. ``oci-tei emulate`` starts OCI on loopback (Object Storage, Data Science, the signed
-   Model Deployment gateway) and writes a throwaway API key it trusts.
-2. ``oci-tei deploy deploy/demo-minilm-emulator.yaml`` runs the same code path as on OCI:
-   upload to a versioned bucket, model by reference, deployment, wait, smoke test. The
-   emulator's "container" is ``oci-tei serve`` on the bundled all-MiniLM-L6-v2.
-3. The RAG examples (LangChain, LlamaIndex) and the seed's similarity heatmap run against
+1. ``oci-tei emulate --strict`` starts OCI on loopback (Identity, Object Storage, Data
+   Science, OCIR, Limits, the signed Model Deployment gateway) holding the tenancy to what
+   OCI checks: the demo declares the compartment, the pushed TEI image and the service
+   limit it needs, and writes a throwaway API key the emulator trusts.
+2. As a tenancy administrator would, the demo creates the project and the IAM policies
+   (the group's and the deployment's own) through the oci SDK.
+3. ``oci-tei deploy deploy/demo-minilm-emulator.yaml`` runs the same code path as on OCI:
+   preflight, upload to a versioned bucket, model by reference, deployment, wait, smoke
+   test. The emulator's "container" is ``oci-tei serve`` on the bundled all-MiniLM-L6-v2.
+4. The RAG examples (LangChain, LlamaIndex) and the seed's similarity heatmap run against
    the signed endpoint that deploy printed.
 
     python -m examples.demo [--output-dir out]
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -27,6 +32,19 @@ from examples import langchain_rag, llamaindex_rag, similarity_heatmap
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "deploy" / "demo-minilm-emulator.yaml"
+#: What the demo spec needs in a strict tenancy (see the README, "IAM policies").
+COMPARTMENT_NAME = "oci-tei-demo"
+COMPARTMENT_ID = "ocid1.compartment.oc1..aaaaaaaaociteidemo"
+IMAGE = "iad.ocir.io/emulatorns/text-embeddings-inference:cpu-1.9"
+LIMIT = "ds-e4-core-count=4"  # VM.Standard.E4.Flex with 2 OCPUs, 1 replica, room to spare
+DEPLOYMENT_PRINCIPAL = "request.principal.type='datasciencemodeldeployment'"
+POLICIES = (
+    f"allow group oci-tei-users to manage object-family in compartment {COMPARTMENT_NAME}",
+    f"allow group oci-tei-users to manage data-science-family in compartment {COMPARTMENT_NAME}",
+    f"allow any-user to read objects in compartment {COMPARTMENT_NAME} where ALL "
+    f"{{{DEPLOYMENT_PRINCIPAL}, target.bucket.name='oci-tei-demo'}}",
+    f"allow any-user to read repos in tenancy where ALL {{{DEPLOYMENT_PRINCIPAL}}}",
+)
 
 
 def banner(text: str) -> None:
@@ -45,6 +63,13 @@ def start_emulator(workdir: Path) -> tuple[subprocess.Popen[str], str, Path]:
             "0",
             "--write-config",
             str(workdir / "oci"),
+            "--strict",
+            "--compartment",
+            f"{COMPARTMENT_NAME}={COMPARTMENT_ID}",
+            "--ocir-image",
+            IMAGE,
+            "--limit",
+            LIMIT,
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -72,7 +97,32 @@ def _forward(stream: IO[str]) -> None:
         print(f"  [emulator] {line}", end="", flush=True)
 
 
-def deploy(url: str, config: Path, output: Path) -> str:
+def administer(url: str, config: Path) -> str:
+    """What a tenancy administrator does once: the project and the policies; returns the project."""
+    import oci
+
+    settings = dict(oci.config.from_file(str(config)))
+    identity = oci.identity.IdentityClient(settings, service_endpoint=url)
+    policy = oci.identity.models.CreatePolicyDetails(
+        compartment_id=settings["tenancy"],
+        name="oci-tei-demo",
+        description="oci-tei demo: the user group and the model deployment's resource principal",
+        statements=list(POLICIES),
+    )
+    identity.create_policy(policy)
+    for statement in POLICIES:
+        print(f"  policy: {statement}", flush=True)
+    data_science = oci.data_science.DataScienceClient(settings, service_endpoint=url)
+    project = data_science.create_project(
+        oci.data_science.models.CreateProjectDetails(
+            compartment_id=COMPARTMENT_ID, display_name="oci-tei demo"
+        )
+    ).data
+    print(f"  project: {project.id}", flush=True)
+    return str(project.id)
+
+
+def deploy(url: str, config: Path, output: Path, project_id: str) -> str:
     """``oci-tei deploy`` the demo spec against the emulator; returns the predict endpoint."""
     command = [
         sys.executable, "-m", "oci_tei.cli", "deploy", str(SPEC),
@@ -80,7 +130,7 @@ def deploy(url: str, config: Path, output: Path) -> str:
         "--service-endpoint", url, "--output-json", str(output),
     ]  # fmt: skip
     print("$ oci-tei deploy", SPEC.relative_to(ROOT), "--service-endpoint", url, flush=True)
-    subprocess.run(command, check=True)
+    subprocess.run(command, check=True, env={**os.environ, "OCI_TEI_DEMO_PROJECT_ID": project_id})
     endpoint: str = json.loads(output.read_text())["endpoint"]
     return endpoint
 
@@ -93,17 +143,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
 
-    banner("1/4  OCI emulator (oci-tei emulate)")
+    banner("1/5  OCI emulator (oci-tei emulate --strict)")
     emulator, url, config = start_emulator(workdir)
     try:
-        banner("2/4  Deploy all-MiniLM-L6-v2 with TEI (oci-tei deploy)")
-        endpoint = deploy(url, config, workdir / "deployment.json")
+        banner("2/5  Tenancy administrator: project and IAM policies (oci SDK)")
+        project_id = administer(url, config)
+        banner("3/5  Deploy all-MiniLM-L6-v2 with TEI (oci-tei deploy, preflight first)")
+        endpoint = deploy(url, config, workdir / "deployment.json", project_id)
         auth = ["--endpoint", endpoint, "--auth", "api_key", "--config-file", str(config)]
         failures = 0
-        banner("3/4  RAG over the bundled corpus: LangChain, then LlamaIndex")
+        banner("4/5  RAG over the bundled corpus: LangChain, then LlamaIndex")
         failures += langchain_rag.main(auth)
         failures += llamaindex_rag.main(auth)
-        banner("4/4  The seed's cosine-similarity heatmap")
+        banner("5/5  The seed's cosine-similarity heatmap")
         heatmap = args.output_dir / "similarity_heatmap.png"
         failures += similarity_heatmap.main([*auth, "--output", str(heatmap)])
     finally:
