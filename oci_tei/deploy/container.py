@@ -13,15 +13,19 @@ from oci_tei.deploy.spec import DeploySpec
 __all__ = [
     "MODEL_MOUNT",
     "PREDICT_ROUTE",
+    "PREDICT_ROUTES",
     "SERVER_PORT",
     "container_env",
     "model_path_in_container",
+    "predict_route",
     "tei_command",
 ]
 
 MODEL_MOUNT = "/opt/ds/model/deployed_model"
 SERVER_PORT = 8080
 PREDICT_ROUTE = "/v1/embeddings"
+#: The container route ``/predict`` reaches, per kind of model (``model.kind``).
+PREDICT_ROUTES = {"embedding": PREDICT_ROUTE, "rerank": "/rerank"}
 
 _VALUE_FLAGS = (
     ("max_client_batch_size", "--max-client-batch-size"),
@@ -62,9 +66,14 @@ def tei_command(spec: DeploySpec) -> list[str]:
     return command + list(options.extra_args)
 
 
+def predict_route(spec: DeploySpec) -> str:
+    """The container route the deployment's ``/predict`` calls: by the model's kind."""
+    return PREDICT_ROUTES[spec.model.kind]
+
+
 def container_env(spec: DeploySpec) -> dict[str, str]:
     """The container's environment variables."""
-    env = {"MODEL_DEPLOY_PREDICT_ENDPOINT": PREDICT_ROUTE}
+    env = {"MODEL_DEPLOY_PREDICT_ENDPOINT": predict_route(spec)}
     if spec.tei.auto_truncate is not None:
         # A bare --auto-truncate switch cannot say "false" once a version defaults it to
         # true (1.9); clap reads AUTO_TRUNCATE=true|false alike in every version.

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from oci_tei.deploy.connection import Connection
+from oci_tei.deploy.container import predict_route
 from oci_tei.deploy.deployment import create_deployment, resumable_deployment
 from oci_tei.deploy.download import TEI_FILE_PATTERNS, resolve_model_dir
 from oci_tei.deploy.lookup import find_deployment, get_deployment, predict_endpoint
@@ -141,12 +142,14 @@ class DeployExecutor:
         )
         outcome = self._outcome(spec, deployment)
         dimension = None
+        kind = spec.model.kind
         if smoke_test:
-            echo("[6/6 smoke test] signed /v1/embeddings call")
-            dimension = run_smoke_test(session, outcome.endpoint)
-            echo(f"  OK: one vector of dimension {dimension}")
+            echo(f"[6/6 smoke test] signed {predict_route(spec)} call")
+            smoke = run_smoke_test(session, outcome.endpoint, kind)
+            dimension = smoke.dimension
+            echo(f"  OK: {smoke.summary}")
         echo(f"\nPredict endpoint: {outcome.endpoint}\n")
-        echo(usage_snippets(outcome.endpoint, session.connection.auth))
+        echo(usage_snippets(outcome.endpoint, session.connection.auth, kind))
         return replace(outcome, dimension=dimension)
 
     def preflight(self, spec: DeploySpec, *, resuming: bool = False) -> None:

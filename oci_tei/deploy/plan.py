@@ -14,10 +14,10 @@ from oci_tei.deploy.bandwidth import (
     shape_capacity,
 )
 from oci_tei.deploy.container import (
-    PREDICT_ROUTE,
     SERVER_PORT,
     container_env,
     model_path_in_container,
+    predict_route,
     tei_command,
 )
 from oci_tei.deploy.download import TEI_FILE_PATTERNS
@@ -105,18 +105,32 @@ def build_plan(spec: DeploySpec, *, wait_timeout_s: int = DEFAULT_WAIT_TIMEOUT_S
             "Wait until the deployment is ACTIVE, showing work-request progress and errors",
             {"timeout": f"{wait_timeout_s // 60} min", "fails on": "FAILED (with its reason)"},
         ),
-        Step(
-            "smoke_test",
-            "Embed one sentence through the signed predict endpoint",
-            {
-                "request": 'POST <deployment url>/predict {"input": ["..."]}',
-                "container route": PREDICT_ROUTE,
-                "expects": f"one vector of dimension {spec.model.dimension or 'the model'}",
-            },
-        ),
+        _smoke_step(spec),
     )
     warnings = [*image.warnings, *bandwidth_warnings(spec), *_shape_warnings(spec)]
     return Plan(spec=spec, image=image, steps=steps, warnings=tuple(warnings))
+
+
+def _smoke_step(spec: DeploySpec) -> Step:
+    if spec.model.kind == "rerank":
+        return Step(
+            "smoke_test",
+            "Rerank two texts against a query through the signed predict endpoint",
+            {
+                "request": 'POST <deployment url>/predict {"query": "...", "texts": ["...", "..."]}',
+                "container route": predict_route(spec),
+                "expects": "one score per text",
+            },
+        )
+    return Step(
+        "smoke_test",
+        "Embed one sentence through the signed predict endpoint",
+        {
+            "request": 'POST <deployment url>/predict {"input": ["..."]}',
+            "container route": predict_route(spec),
+            "expects": f"one vector of dimension {spec.model.dimension or 'the model'}",
+        },
+    )
 
 
 def _download_step(spec: DeploySpec) -> Step:
@@ -212,7 +226,8 @@ def bandwidth_warnings(spec: DeploySpec) -> list[str]:
     infra = spec.infrastructure
     shape = parse_shape(infra.shape)
     per_replica = shape_capacity(shape, ocpus=infra.ocpus)
-    if per_replica is None:
+    if per_replica is None or spec.model.kind == "rerank":
+        # The advice sizes vector answers; a reranker answers a few bytes per text.
         return []
     replicas = infra.autoscaling.max_replicas if infra.autoscaling else infra.replicas
     capacity = per_replica * replicas

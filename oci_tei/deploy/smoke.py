@@ -1,36 +1,70 @@
-"""Step 6: one signed embedding call through the package's own client."""
+"""Step 6: one signed call through the package's own client, by the model's kind."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from oci_tei.deploy.errors import DeployError
 from oci_tei.deploy.session import DeploySession
 
-__all__ = ["SMOKE_TEST_TEXT", "smoke_test"]
+__all__ = ["SMOKE_TEST_QUERY", "SMOKE_TEST_TEXT", "SmokeResult", "smoke_test"]
 
 SMOKE_TEST_TEXT = "The car sped down the highway at an incredible speed."
+SMOKE_TEST_QUERY = "How fast was the car?"
+_SMOKE_TEST_OTHER = "Bread dough rises slowly in a warm kitchen."
 
 
-def smoke_test(session: DeploySession, endpoint: str) -> int:
-    """Embed one sentence at ``endpoint`` with the session's identity; returns the dimension.
+@dataclass(frozen=True)
+class SmokeResult:
+    """What the smoke call saw.
+
+    Attributes:
+        summary: One line for the console.
+        dimension: The vector dimension (embedding models only).
+    """
+
+    summary: str
+    dimension: int | None = None
+
+
+def smoke_test(session: DeploySession, endpoint: str, kind: str = "embedding") -> SmokeResult:
+    """Embed one sentence, or rerank two texts, at ``endpoint`` with the session's identity.
 
     Raises:
-        DeployError: The call failed or did not return one vector.
+        DeployError: The call failed or did not return one result per input.
     """
+    auth = session.connection.auth
+    options = {"auth": auth.auth_type, "profile": auth.profile, "config_file": auth.config_file}
+    try:
+        if kind == "rerank":
+            return _rerank(endpoint, options)
+        return _embed(endpoint, options)
+    except DeployError:
+        raise
+    except Exception as exc:
+        action = "reranking" if kind == "rerank" else "embedding"
+        raise DeployError(
+            f"the deployment is ACTIVE but {action} failed: {exc}", step="smoke_test"
+        ) from exc
+
+
+def _embed(endpoint: str, options: dict[str, str | None]) -> SmokeResult:
     from oci_tei.client import EmbeddingClient
 
-    auth = session.connection.auth
-    try:
-        with EmbeddingClient(
-            endpoint=endpoint,
-            auth=auth.auth_type,
-            profile=auth.profile,
-            config_file=auth.config_file,
-        ) as client:
-            vectors = client.embed([SMOKE_TEST_TEXT])
-    except Exception as exc:
-        raise DeployError(
-            f"the deployment is ACTIVE but embedding failed: {exc}", step="smoke_test"
-        ) from exc
+    with EmbeddingClient(endpoint=endpoint, **options) as client:
+        vectors = client.embed([SMOKE_TEST_TEXT])
     if len(vectors) != 1 or not vectors[0]:
         raise DeployError(f"expected one vector, got {len(vectors)}", step="smoke_test")
-    return len(vectors[0])
+    dimension = len(vectors[0])
+    return SmokeResult(f"one vector of dimension {dimension}", dimension)
+
+
+def _rerank(endpoint: str, options: dict[str, str | None]) -> SmokeResult:
+    from oci_tei.rerank import RerankClient
+
+    with RerankClient(endpoint=endpoint, **options) as client:
+        results = client.rerank(SMOKE_TEST_QUERY, [SMOKE_TEST_TEXT, _SMOKE_TEST_OTHER])
+    if len(results) != 2:
+        raise DeployError(f"expected two scores, got {len(results)}", step="smoke_test")
+    scores = ", ".join(f"{r.score:.3f}" for r in sorted(results, key=lambda r: r.index))
+    return SmokeResult(f"two texts scored ({scores})")

@@ -1,4 +1,4 @@
-"""The ready-to-paste code ``deploy`` prints once the endpoint works."""
+"""The ready-to-paste code ``deploy`` prints once the endpoint works, by the model's kind."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from oci_tei.auth import AuthSpec
 __all__ = ["usage_snippets"]
 
 
-def usage_snippets(endpoint: str, auth: AuthSpec | None = None) -> str:
+def usage_snippets(endpoint: str, auth: AuthSpec | None = None, kind: str = "embedding") -> str:
     """Code for LangChain and LlamaIndex, with the identity deploy used."""
     arguments = [f"endpoint={json.dumps(endpoint)}"]
     if auth is not None:
@@ -21,6 +21,20 @@ def usage_snippets(endpoint: str, auth: AuthSpec | None = None) -> str:
             if value:
                 arguments.append(f"{name}={json.dumps(value)}")
     call = ", ".join(arguments)
+    if kind == "rerank":
+        return (
+            "# LangChain: rerank what a retriever found\n"
+            "from langchain_classic.retrievers import ContextualCompressionRetriever\n"
+            "from langchain_oci_tei import OCITEIRerank\n"
+            f"reranker = OCITEIRerank({call}, top_n=3)\n"
+            "retriever = ContextualCompressionRetriever(base_compressor=reranker, "
+            "base_retriever=base_retriever)\n\n"
+            "# LlamaIndex: as a node postprocessor\n"
+            "from llama_index_oci_tei import OCITEIRerank\n"
+            f"reranker = OCITEIRerank({call}, top_n=3)\n"
+            "query_engine = index.as_query_engine(similarity_top_k=8, "
+            "node_postprocessors=[reranker])\n"
+        )
     return (
         "# LangChain\n"
         "from langchain_oci_tei import OCITEIEmbeddings\n"

