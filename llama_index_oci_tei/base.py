@@ -6,11 +6,11 @@ from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from llama_index.core.callbacks import CBEventType, EventPayload
+from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.events.embedding import (
     EmbeddingEndEvent,
     EmbeddingStartEvent,
 )
-from llama_index_instrumentation import get_dispatcher
 from pydantic import Field, model_validator
 
 from oci_tei.adapters import AdapterBase
@@ -46,10 +46,22 @@ class OCITEIEmbedding(AdapterBase, BaseEmbedding):
     @model_validator(mode="before")
     @classmethod
     def _one_batch_size(cls, values: Any) -> Any:
-        # LlamaIndex calls it embed_batch_size, the core batch_size: keep them equal.
+        # LlamaIndex calls it embed_batch_size, the core batch_size: keep them equal, and
+        # refuse two different sizes rather than silently pick one.
         if isinstance(values, dict):
-            size = values.get("embed_batch_size") or values.get("batch_size")
-            if size is not None:
+            given = {
+                name: values[name]
+                for name in ("embed_batch_size", "batch_size")
+                if values.get(name) is not None
+            }
+            if len(set(given.values())) > 1:
+                raise ValueError(
+                    f"embed_batch_size={given['embed_batch_size']} and "
+                    f"batch_size={given['batch_size']} disagree: they are one setting "
+                    "(inputs per request), pass one of them"
+                )
+            if given:
+                size = next(iter(given.values()))
                 values = {**values, "embed_batch_size": size, "batch_size": size}
         return values
 

@@ -140,6 +140,13 @@ def decode_embeddings(body: bytes, expected: int, options: RequestOptions) -> li
     if not isinstance(vectors, list) or len(vectors) != expected:
         got = len(vectors) if isinstance(vectors, list) else type(vectors).__name__
         raise ResponseFormatError(f"expected {expected} embeddings, the server returned {got}")
+    if not isinstance(payload, dict):  # TEI's native /embed: a bare list of float lists
+        vectors = [_float_list(vector, index) for index, vector in enumerate(vectors)]
+    if len({len(vector) for vector in vectors}) > 1:
+        raise ResponseFormatError(
+            f"the server returned vectors of different lengths in one answer: "
+            f"{sorted({len(vector) for vector in vectors})}"
+        )
     if options.dimensions is not None:
         for vector in vectors:
             if len(vector) != options.dimensions:
@@ -179,5 +186,19 @@ def _vector(embedding: object, index: int) -> list[float]:
         vector: list[float] = np.frombuffer(raw, dtype="<f4").tolist()
         return vector
     if isinstance(embedding, list):
-        return embedding
+        return _float_list(embedding, index)
     raise ResponseFormatError(f"embedding {index} is neither base64 nor a float list")
+
+
+def _float_list(vector: object, index: int) -> list[float]:
+    """``vector`` when it is a non-empty list of JSON numbers (``true`` is not one)."""
+    if not isinstance(vector, list) or not vector:
+        raise ResponseFormatError(
+            f"embedding {index} is not a non-empty list of numbers: {str(vector)[:100]}"
+        )
+    for position, value in enumerate(vector):
+        if type(value) is not float and type(value) is not int:
+            raise ResponseFormatError(
+                f"element {position} of embedding {index} is not a number: {value!r:.50}"
+            )
+    return vector

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import tempfile
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -49,6 +47,10 @@ from oci_tei.emulator.principals import (
 from oci_tei.emulator.signature import SignatureVerifier
 from oci_tei.emulator.tokens import TokenIssuer
 from oci_tei.local import Backend
+from oci_tei.local._app_thread import AppThread
+
+_START_TIMEOUT_S = 60.0
+_STOP_TIMEOUT_S = 60.0
 
 
 def _trusted_keys(config: EmulatorConfig) -> list[rsa.RSAPublicKey]:
@@ -103,8 +105,7 @@ class Emulator:
             shared_backends or {},
             self.config.container_start_timeout_s,
         )
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._thread = AppThread("oci-tei-emulator")
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
         self._rp_keys: dict[Path, rsa.RSAPrivateKey] = {}
@@ -130,21 +131,18 @@ class Emulator:
         app.router.add_route("*", "/{tail:.*}", _unknown_path)
         return app
 
-    async def _serve(self, ready: threading.Event, failure: list[BaseException]) -> None:
+    async def _serve(self) -> str:
+        self._ctx.http = aiohttp.ClientSession(auto_decompress=False)
+        self._runner = web.AppRunner(self._build_app(), access_log=None)
         try:
-            self._ctx.http = aiohttp.ClientSession(auto_decompress=False)
-            self._runner = web.AppRunner(self._build_app(), access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, self.config.host, self.config.port)
             await site.start()
-            host, port = self._runner.addresses[0][:2]
-            self._url = f"http://{host}:{port}"
-            self._ctx.base_url = self._url
-        except BaseException as exc:
-            failure.append(exc)
-            ready.set()
-            return
-        ready.set()
+        except BaseException:
+            await self._shutdown()
+            raise
+        host, port = self._runner.addresses[0][:2]
+        return f"http://{host}:{port}"
 
     def start(self) -> Emulator:
         """Start serving in a background thread; returns once the port accepts requests.
@@ -152,20 +150,12 @@ class Emulator:
         Raises:
             RuntimeError: already started.
             OSError: the port cannot be bound.
+            TimeoutError: not serving within 60 s.
         """
-        if self._thread is not None:
+        if self._thread.running:
             raise RuntimeError("emulator already started")
-        loop = asyncio.new_event_loop()
-        ready = threading.Event()
-        failure: list[BaseException] = []
-        thread = threading.Thread(target=loop.run_forever, name="oci-tei-emulator", daemon=True)
-        thread.start()
-        self._loop, self._thread = loop, thread
-        asyncio.run_coroutine_threadsafe(self._serve(ready, failure), loop)
-        ready.wait()
-        if failure:
-            self.stop()
-            raise failure[0]
+        self._url = self._thread.start(self._serve, _START_TIMEOUT_S)
+        self._ctx.base_url = self._url
         logger.info("OCI emulator serving on %s", self._url)
         return self
 
@@ -173,21 +163,17 @@ class Emulator:
         await self.containers.stop_all()
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
         if self._ctx.http is not None:
             await self._ctx.http.close()
 
     def stop(self) -> None:
         """Stop serving, stop every container and remove the emulator's temp data."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
+        if not self._thread.running:
             return
         try:
-            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=60)
+            self._thread.stop(self._shutdown, _STOP_TIMEOUT_S)
         finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=10)
-            loop.close()
-            self._loop = self._thread = None
             self._url = None
             if self._own_dir:
                 shutil.rmtree(self._ctx.data_dir, ignore_errors=True)

@@ -10,6 +10,7 @@ makes first, and a classifier refuses the embedding routes the same way.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from typing import Any
@@ -38,6 +39,8 @@ from oci_tei.local.payloads import (
     shape_error,
 )
 from oci_tei.local.state import STATE, ServerState
+
+logger = logging.getLogger(__name__)
 
 
 def json_response(
@@ -77,7 +80,9 @@ async def health(request: web.Request) -> web.Response:
         # Like TEI, an unhealthy backend is probed with a real forward pass.
         try:
             await asyncio.get_running_loop().run_in_executor(None, state.backend.health)
-        except Exception:
+        except Exception as exc:
+            # TEI's answer carries no reason: the log says what the probe met.
+            logger.error("health check failed: %s: %s", type(exc).__name__, exc, exc_info=exc)
             return json_response(
                 {"error": "unhealthy", "error_type": ErrorKind.UNHEALTHY.value}, status=503
             )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ipaddress
 import logging
@@ -12,6 +11,7 @@ from types import TracebackType
 
 from aiohttp import web
 
+from oci_tei.local._app_thread import AppThread
 from oci_tei.local.app import build_app
 from oci_tei.local.backend import Backend, load_backend
 from oci_tei.local.errors import StartupError
@@ -44,8 +44,7 @@ class LocalServer:
     ) -> None:
         self.settings = settings if settings is not None else ServerSettings()
         self._backend = backend
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = AppThread("oci-tei-server")
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._lock = threading.Lock()
@@ -67,7 +66,7 @@ class LocalServer:
     @property
     def running(self) -> bool:
         """Whether the server is serving."""
-        return self._thread is not None
+        return self._thread.running
 
     @property
     def port(self) -> int:
@@ -96,28 +95,26 @@ class LocalServer:
 
         Raises:
             ModelLoadError: The model cannot be loaded.
-            StartupError: The settings are refused or the address cannot be bound.
+            StartupError: The settings are refused, the address cannot be bound, or the
+                server failed to start for another reason (named in the message).
         """
         with self._lock:
-            if self._thread is not None:
+            if self._thread.running:
                 return self
             logger.info("Args %s", self.settings.redacted())
             app = build_app(self.settings, self.backend)
-            ready = threading.Event()
-            failure: list[BaseException] = []
-            thread = threading.Thread(
-                target=self._serve, args=(app, ready, failure), name="oci-tei-server", daemon=True
-            )
-            thread.start()
-            if not ready.wait(_START_TIMEOUT):
-                raise StartupError("the server did not start in time")
-            if failure:
-                thread.join()
-                address = f"{self.settings.hostname}:{self.settings.port}"
+            address = f"{self.settings.hostname}:{self.settings.port}"
+            try:
+                self._port = self._thread.start(lambda: self._serve(app), _START_TIMEOUT)
+            except TimeoutError as exc:  # before OSError: TimeoutError is one
+                raise StartupError(f"the server did not start on {address}: {exc}") from exc
+            except OSError as exc:
+                raise StartupError(f"Could not bind TCP Listener on {address}: {exc}") from exc
+            except Exception as exc:
+                logger.exception("the server failed to start")
                 raise StartupError(
-                    f"Could not bind TCP Listener on {address}: {failure[0]}"
-                ) from failure[0]
-            self._thread = thread
+                    f"the server failed to start on {address}: {type(exc).__name__}: {exc}"
+                ) from exc
             logger.info("Starting HTTP server: %s", self.url)
             logger.info("Ready")
             return self
@@ -125,14 +122,12 @@ class LocalServer:
     def stop(self) -> None:
         """Stop serving after in-flight requests finish; safe to call more than once."""
         with self._lock:
-            thread, loop, runner = self._thread, self._loop, self._runner
-            if thread is None or loop is None or runner is None:
-                return
-            with contextlib.suppress(Exception):
-                asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(_STOP_TIMEOUT)
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(_STOP_TIMEOUT)
-            self._thread = self._loop = self._runner = None
+            runner, self._runner = self._runner, None
+            cleanup = runner.cleanup if runner is not None else None
+            try:
+                self._thread.stop(cleanup, _STOP_TIMEOUT)
+            except Exception:  # the loop and thread ended anyway; say why draining failed
+                logger.exception("the server did not shut down cleanly")
             self._port = None
 
     def serve_forever(self) -> None:
@@ -164,11 +159,7 @@ class LocalServer:
         where = self.url if self._port is not None else "stopped"
         return f"LocalServer({where}, compat={self.settings.compat})"
 
-    def _serve(
-        self, app: web.Application, ready: threading.Event, failure: list[BaseException]
-    ) -> None:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
+    async def _serve(self, app: web.Application) -> int:
         runner = web.AppRunner(
             app,
             access_log=None,
@@ -178,20 +169,12 @@ class LocalServer:
             auto_decompress=False,
         )
         try:
-            loop.run_until_complete(runner.setup())
+            await runner.setup()
             site = web.TCPSite(runner, self.settings.hostname, self.settings.port)
-            loop.run_until_complete(site.start())
-        except BaseException as exc:
-            failure.append(exc)
+            await site.start()
+        except BaseException:
             with contextlib.suppress(Exception):
-                loop.run_until_complete(runner.cleanup())
-            loop.close()
-            ready.set()
-            return
-        self._port = int(runner.addresses[0][1])
-        self._loop, self._runner = loop, runner
-        ready.set()
-        try:
-            loop.run_forever()
-        finally:
-            loop.close()
+                await runner.cleanup()
+            raise
+        self._runner = runner
+        return int(runner.addresses[0][1])

@@ -7,12 +7,14 @@ opens it, so "while a batch is computing" is a state the test controls, not a ra
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import httpx
 import numpy as np
+import pytest
 
 from oci_tei.local import Backend, LocalServer, ServerSettings
 from oci_tei.local.backend import SentenceTransformersBackend, Vector
@@ -210,7 +212,9 @@ async def test_failed_batch_is_a_backend_error_and_health_recovers(tei_backend: 
         server.stop()
 
 
-async def test_unhealthy_backend_answers_503(tei_backend: Backend) -> None:
+async def test_unhealthy_backend_answers_503(
+    tei_backend: Backend, caplog: pytest.LogCaptureFixture
+) -> None:
     class Broken(GatedBackend):
         def embed(
             self, batch: Sequence[Encoded], *, pooling: str, raw: Sequence[bool] | None = None
@@ -228,4 +232,8 @@ async def test_unhealthy_backend_answers_503(tei_backend: Backend) -> None:
     finally:
         server.stop()
     assert health.status_code == 503
-    assert health.json() == {"error": "unhealthy", "error_type": "Unhealthy"}
+    assert health.json() == {"error": "unhealthy", "error_type": "Unhealthy"}  # TEI's body
+    failed = [r for r in caplog.records if r.getMessage().startswith("health check failed")]
+    assert failed, caplog.text
+    assert "RuntimeError: device lost" in failed[0].getMessage()
+    assert failed[0].levelno == logging.ERROR

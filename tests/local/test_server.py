@@ -12,8 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from aiohttp import web
 
 from oci_tei.local import Backend, LocalServer, ServerSettings, StartupError
+from oci_tei.local.app import build_app
 from oci_tei.local.logs import configure_logging
 from tests.local.model_dirs import model_dir_like_bundled
 from tests.local.test_batching import GatedBackend
@@ -65,6 +67,30 @@ def test_stop_lets_in_flight_requests_finish(tei_backend: Backend) -> None:
 def test_port_in_use(tei_server: LocalServer, tei_backend: Backend) -> None:
     with pytest.raises(StartupError, match="Could not bind TCP Listener"):
         LocalServer(settings(port=tei_server.port), backend=tei_backend).start()
+
+
+def test_a_failure_other_than_binding_is_reported_as_itself(
+    tei_backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A startup hook that fails (the batcher, say) is no bind failure: say what it was.
+    from oci_tei.local import server as server_module
+
+    def build_failing_app(*args: object) -> web.Application:
+        app = build_app(*args)  # type: ignore[arg-type]
+
+        async def fail(_: web.Application) -> None:
+            raise RuntimeError("the batcher could not start")
+
+        app.on_startup.append(fail)
+        return app
+
+    monkeypatch.setattr(server_module, "build_app", build_failing_app)
+    server = LocalServer(settings(), backend=tei_backend)
+    with pytest.raises(StartupError) as info:
+        server.start()
+    assert "RuntimeError: the batcher could not start" in str(info.value)
+    assert "bind" not in str(info.value)
+    assert not server.running
 
 
 def test_backend_must_match_settings(tei_backend: Backend, tmp_path: Path) -> None:

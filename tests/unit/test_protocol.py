@@ -103,6 +103,16 @@ def test_native_answer():
         (b'{"data": [{"embedding": "AAA=", "index": 0}]}', 1, "float32"),
         (b'{"error": "x"}', 1, "'data'"),
         (b"[[1.0]]", 2, "expected 2"),
+        # Elements that are not numbers, from either route.
+        (b'{"data": [{"embedding": [1.0, "2"], "index": 0}]}', 1, "element 1 of embedding 0"),
+        (b'{"data": [{"embedding": [null], "index": 0}]}', 1, "element 0 of embedding 0"),
+        (b'{"data": [{"embedding": [true], "index": 0}]}', 1, "not a number"),
+        (b'{"data": [{"embedding": [[1.0]], "index": 0}]}', 1, "not a number"),
+        (b'{"data": [{"embedding": [], "index": 0}]}', 1, "non-empty list"),
+        (b'[[1.0], ["x"]]', 2, "element 0 of embedding 1"),
+        (b"[[1.0], 2.0]", 2, "embedding 1 is not a non-empty list"),
+        (b'[[1.0], {"a": 1}]', 2, "embedding 1 is not"),
+        (b"[[1.0], [1.0, 2.0]]", 2, "different lengths"),
     ],
 )
 def test_malformed_answers(body, expected, match):
