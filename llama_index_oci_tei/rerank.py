@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from llama_index.core.callbacks import CBEventType, EventPayload
+from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.events.rerank import ReRankEndEvent, ReRankStartEvent
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
-from llama_index_instrumentation import get_dispatcher
 from pydantic import Field
 
 from oci_tei.adapters import RerankAdapterBase

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import sys
 import threading
 import time
 
@@ -57,6 +58,8 @@ def test_automatic_auth_uses_the_config_profile(gateway, oci_config, monkeypatch
     monkeypatch.setenv("OCI_CONFIG_LOCATION", str(oci_config))
     monkeypatch.delenv("OCI_IAM_TYPE", raising=False)
     monkeypatch.delenv("OCI_RESOURCE_PRINCIPAL_VERSION", raising=False)
+    # A program that never imported oracle-ads (other tests do: its global auth would win).
+    monkeypatch.delitem(sys.modules, "ads", raising=False)
     with EmbeddingClient(endpoint=url) as client:
         assert close_to(client.embed(TEXTS[:3]), expected[:3])
         assert client.signer.spec.auth_type == "api_key"
