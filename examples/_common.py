@@ -2,7 +2,9 @@
 
 With no ``--endpoint`` an example starts the local TEI-compatible server on the bundled
 model, so it runs offline. ``--endpoint`` takes a Model Deployment predict URL or OCID
-(signed, with the auth flags) or a plain TEI URL.
+(signed, with the auth flags) or a plain TEI URL. ``--rerank-endpoint`` (same forms,
+same auth flags) adds a cross-encoder: the RAG examples then retrieve ``--fetch-k``
+(8) passages and keep the ``--top-n`` (3) the reranker scores highest.
 """
 
 from __future__ import annotations
@@ -66,6 +68,25 @@ def add_endpoint_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--profile", help="profile in the OCI config file")
     group.add_argument("--config-file", help="OCI config file (default ~/.oci/config)")
     group.add_argument("--region", help="region of an OCID endpoint")
+    rerank = parser.add_argument_group("reranking (optional)")
+    rerank.add_argument(
+        "--rerank-endpoint",
+        help="a reranker: predict URL or OCID of a deployment whose predict endpoint is "
+        "/rerank, or a TEI URL serving a cross-encoder",
+    )
+    rerank.add_argument("--fetch-k", type=int, default=8, help="passages retrieved to rerank")
+    rerank.add_argument("--top-n", type=int, default=3, help="passages kept after reranking")
+
+
+def rerank_options(args: argparse.Namespace) -> dict[str, Any] | None:
+    """Keyword arguments for ``OCITEIRerank``, or None without ``--rerank-endpoint``."""
+    if not args.rerank_endpoint:
+        return None
+    options = {"endpoint": args.rerank_endpoint, "top_n": args.top_n}
+    for name in ("auth", "profile", "config_file", "region"):
+        if getattr(args, name):
+            options[name] = getattr(args, name)
+    return options
 
 
 @contextlib.contextmanager

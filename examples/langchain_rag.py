@@ -3,6 +3,8 @@
 python -m examples.langchain_rag                       # offline, local server
 python -m examples.langchain_rag --endpoint https://modeldeployment.<region>.oci.customer-oci.com/<ocid>/predict
 python -m examples.langchain_rag --endpoint http://127.0.0.1:8080   # any TEI
+python -m examples.langchain_rag --endpoint <embedder> --rerank-endpoint <reranker predict URL>
+    # retrieve 8, rerank to 3 with ContextualCompressionRetriever
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from examples._common import (
     load_corpus,
     load_questions,
     report,
+    rerank_options,
     summary,
 )
-from langchain_oci_tei import OCITEIEmbeddings
+from langchain_oci_tei import OCITEIEmbeddings, OCITEIRerank
 
 
 def build_store(embeddings: OCITEIEmbeddings, chunks: list[Document]) -> VectorStore:
@@ -56,6 +59,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Indexed in {type(store).__name__}")
         questions = load_questions()
         found = 0
+        reranking = rerank_options(args)
+        if reranking is not None:
+            from langchain_classic.retrievers import ContextualCompressionRetriever
+
+            retriever = ContextualCompressionRetriever(
+                base_compressor=OCITEIRerank(**reranking),
+                base_retriever=store.as_retriever(search_kwargs={"k": args.fetch_k}),
+            )
+            print(f"Retrieving {args.fetch_k}, reranking to {args.top_n}")
+            for question in questions:
+                docs = retriever.invoke(question.question)
+                hits = [(doc.page_content, doc.metadata["relevance_score"]) for doc in docs]
+                found += report(question, hits)
+            return summary(found, len(questions))
         for question in questions:
             hits = store.similarity_search_with_score(question.question, k=args.top_k)
             found += report(question, [(doc.page_content, score) for doc, score in hits])
