@@ -322,11 +322,16 @@ class CompartmentTree:
         return current
 
     def path(self, compartment_id: str) -> str:
-        """``in tenancy`` or ``in compartment a:b`` for statements attached to the tenancy."""
+        """The scope naming a compartment in a statement attached to the tenancy.
+
+        ``tenancy``, ``compartment a:b``, or ``compartment id <ocid>`` when a name is unknown.
+        """
         if compartment_id == self.tenancy_id:
             return "tenancy"
         chain = self.ancestors(compartment_id)[:-1]
-        return "compartment " + ":".join(self.names.get(ocid, ocid) for ocid in reversed(chain))
+        if any(ocid not in self.names for ocid in chain):
+            return f"compartment id {compartment_id}"  # a name on the way is unknown
+        return "compartment " + ":".join(self.names[ocid] for ocid in reversed(chain))
 
 
 @dataclass(frozen=True)

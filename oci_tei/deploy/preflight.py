@@ -560,14 +560,15 @@ def _iam(ctx: _Context) -> None:
             if compartment not in chain:
                 chain.append(compartment)
     policies: list[tuple[str, list[str]]] = []
-    unreadable: list[str] = []
+    unreadable: dict[str, str] = {}
     for compartment in chain:
         try:
             found = oci.pagination.list_call_get_all_results(
                 identity.list_policies, compartment
             ).data
         except _service_error() as exc:
-            unreadable.append(f"{tree.path(compartment)} ({exc.status} {exc.code})")  # type: ignore[attr-defined]
+            status, code = exc.status, exc.code  # type: ignore[attr-defined]
+            unreadable[compartment] = f"{tree.path(compartment)} ({status} {code})"
             continue
         policies += [(compartment, list(policy.statements or [])) for policy in found]
     rules = _dynamic_group_rules(identity, ctx.tenancy_id)
@@ -576,7 +577,12 @@ def _iam(ctx: _Context) -> None:
     for permission in needed:
         principal = deployment if permission.who == "deployment" else caller
         decision = iam.evaluate(permission.requirement, principal, policies, tree, rules)
-        _report_permission(ctx, permission, decision, tree, group, unreadable)
+        unread = [
+            unreadable[c]
+            for c in tree.ancestors(permission.requirement.compartment_id)
+            if c in unreadable
+        ]
+        _report_permission(ctx, permission, decision, tree, group, unread)
 
 
 def _dynamic_group_rules(identity: Any, tenancy: str) -> dict[str, str]:

@@ -270,3 +270,25 @@ def test_unreadable_policies_are_a_warning(
     out = capsys.readouterr().out
     assert "warn  iam: deployment's resource principal: read repos in tenancy" in out
     assert "permission lists {...} are not evaluated" in out
+
+
+def test_an_unreadable_policy_list_is_a_warning(
+    make_strict: MakeStrict, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The bucket lives in a compartment whose policies preflight cannot list (404).
+    strict = make_strict()
+    hidden = "ocid1.compartment.oc1..aaaaaaaahidden"
+    strict.env.object_storage.create_bucket(
+        "emulatorns",
+        oci.object_storage.models.CreateBucketDetails(
+            name="oci-tei-demo", compartment_id=hidden, versioning="Enabled"
+        ),
+    )
+    assert strict.env.cli("doctor", str(strict.spec_file("hidden"))) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"warn  iam: deployment's resource principal: read objects in compartment id {hidden}"
+        in out
+    )
+    assert f"policies not readable in compartment id {hidden} (404 NotAuthorizedOrNotFound)" in out
+    assert "ok    iam: you: manage data-science-model-deployments" in out

@@ -194,3 +194,7 @@ def test_tree_paths() -> None:
     assert TREE.path(TENANCY) == "tenancy"
     assert TREE.path(ML) == "compartment Projects:ml"
     assert TREE.ancestors(ML) == [ML, PROJECTS, TENANCY]
+    assert (
+        TREE.path("ocid1.compartment.oc1..unknown")
+        == "compartment id ocid1.compartment.oc1..unknown"
+    )
