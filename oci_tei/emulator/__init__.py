@@ -2,8 +2,11 @@
 
 One :class:`Emulator` serves, on one port, Object Storage (``/n/...``), Data Science and
 its work requests (``/20190101/...``), the Model Deployment predict gateway
-(``/{ocid}/predict``) and what instance principals need (IMDS under ``/opc/v2``, federation
-at ``/v1/x509``). Every request must carry a valid OCI request signature.
+(``/{ocid}/predict``), what instance principals need (IMDS under ``/opc/v2``, federation
+at ``/v1/x509``), and the tenancy: Identity (``/20160918``: compartments, groups, policies),
+Artifacts (OCIR images), Limits and Logging subsets, open by default and enforced as OCI
+does with ``strict`` (:mod:`oci_tei.emulator.tenancy`). Every request must carry a valid OCI
+request signature.
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@ from oci_tei.emulator.gateway import CONTEXT
 from oci_tei.emulator.tenancy import TENANCY, OcirImage, TenancyState, now, page, region_name
 from oci_tei.emulator.wire import model_response
 
+__all__ = ["add_routes"]
+
 SERVICE = "artifacts"
 API = "/20160918/container"
 

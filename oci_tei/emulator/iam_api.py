@@ -22,6 +22,8 @@ from oci_tei.emulator.gateway import CONTEXT
 from oci_tei.emulator.tenancy import TENANCY, TenancyState, page, region_name, require_compartment
 from oci_tei.emulator.wire import from_wire, model_response
 
+__all__ = ["add_routes"]
+
 SERVICE = "identity"
 API = "/20160918"
 

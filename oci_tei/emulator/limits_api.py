@@ -22,6 +22,8 @@ from oci_tei.emulator.gateway import CONTEXT
 from oci_tei.emulator.tenancy import TENANCY, now
 from oci_tei.emulator.wire import model_response
 
+__all__ = ["RELEASED_STATES", "add_routes", "deployments_of", "instances_of", "used"]
+
 #: States in which a deployment holds no instances.
 RELEASED_STATES = ("FAILED", "INACTIVE", "DELETED", "DELETING")
 

@@ -192,3 +192,10 @@ def test_emulate_strict_flags() -> None:
     for bad in (["--limit", "x"], ["--limit", "x=-1"], ["--compartment", "noequals"]):
         with pytest.raises(SystemExit):
             parser.parse_args(bad)
+
+
+def test_emulate_refuses_an_image_outside_ocir(capsys: pytest.CaptureFixture[str]) -> None:
+    from oci_tei.cli import main
+
+    assert main(["emulate", "--strict", "--ocir-image", "docker.io/library/tei:1.9"]) == 2
+    assert "is not an OCIR repository" in capsys.readouterr().out
