@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from oci_tei.errors import InputTypeError, InvalidInputError, PayloadTooLargeError
 from oci_tei.protocol import encode_text
 
-__all__ = ["Batch", "BatchLimits", "BatchPlanner", "encode_inputs"]
+__all__ = ["Batch", "BatchLimits", "BatchPlanner", "encode_input", "encode_inputs"]
 
 
 def encode_inputs(
@@ -37,31 +37,40 @@ def encode_inputs(
     """
     if isinstance(texts, (str, bytes)):
         raise TypeError("expected a list of strings, got a single string: wrap it in a list")
-    fragments = []
-    for index, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise InputTypeError(
-                f"input {index} is {type(text).__name__}, not str", input_index=index
-            )
-        if not text.strip():
-            raise InvalidInputError(
-                f"input {index} is empty or whitespace only (TEI refuses the whole batch)",
-                input_index=index,
-            )
-        try:
-            fragment = encode_text(prefix + text)
-        except UnicodeEncodeError as exc:
-            raise InvalidInputError(
-                f"input {index} is not valid Unicode text ({exc.reason})", input_index=index
-            ) from None
-        if len(fragment) > max_fragment_bytes:
-            raise PayloadTooLargeError(
-                f"input {index} is {len(fragment)} bytes encoded, over the "
-                f"{max_fragment_bytes}-byte request limit: split it into smaller chunks",
-                input_index=index,
-            )
-        fragments.append(fragment)
-    return fragments
+    return [
+        encode_input(index, text, prefix=prefix, max_fragment_bytes=max_fragment_bytes)
+        for index, text in enumerate(texts)
+    ]
+
+
+def encode_input(index: int, text: object, *, prefix: str = "", max_fragment_bytes: int) -> bytes:
+    """Validate one input and encode it as a JSON string fragment; errors name ``index``.
+
+    Raises:
+        InputTypeError: Not a string.
+        InvalidInputError: Empty, whitespace only, or not valid Unicode.
+        PayloadTooLargeError: Too large for any request.
+    """
+    if not isinstance(text, str):
+        raise InputTypeError(f"input {index} is {type(text).__name__}, not str", input_index=index)
+    if not text.strip():
+        raise InvalidInputError(
+            f"input {index} is empty or whitespace only (TEI refuses the whole batch)",
+            input_index=index,
+        )
+    try:
+        fragment = encode_text(prefix + text)
+    except UnicodeEncodeError as exc:
+        raise InvalidInputError(
+            f"input {index} is not valid Unicode text ({exc.reason})", input_index=index
+        ) from None
+    if len(fragment) > max_fragment_bytes:
+        raise PayloadTooLargeError(
+            f"input {index} is {len(fragment)} bytes encoded, over the "
+            f"{max_fragment_bytes}-byte request limit: split it into smaller chunks",
+            input_index=index,
+        )
+    return fragment
 
 
 @dataclass(frozen=True)

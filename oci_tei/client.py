@@ -13,19 +13,32 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar, TypeVar
 
+import numpy as np
+
 from oci_tei import __version__
 from oci_tei._inflight import InFlightLimit
-from oci_tei.batching import Batch, BatchLimits, BatchPlanner, encode_inputs
+from oci_tei._streaming import (
+    ArrayOperation,
+    Chunk,
+    OnRefusal,
+    Source,
+    astream,
+    passthrough,
+    stream,
+)
+from oci_tei.batching import Batch, BatchLimits, BatchPlanner, encode_input, encode_inputs
 from oci_tei.engine import Engine
-from oci_tei.errors import CallAbandoned
+from oci_tei.errors import CallAbandoned, ResponseFormatError
 from oci_tei.operations import EmbedOperation, Operation, Vectors
+from oci_tei.protocol import Array
 from oci_tei.retry import RetryPolicy
 from oci_tei.settings import ClientSettings, EmbeddingSettings
 from oci_tei.transport import AsyncTransport, SyncTransport
+from oci_tei.usage import Usage, UsageMeter, metered
 
 __all__ = ["EmbeddingClient", "EngineClient"]
 
@@ -74,6 +87,7 @@ class EngineClient:
         self._sync = SyncTransport(self.signer, self._in_flight)
         self._async = AsyncTransport(self.signer, self._in_flight)
         self._executor: ThreadPoolExecutor | None = None
+        self._usage = UsageMeter()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(endpoint={str(self._endpoint)!r}, signer={self.signer!r})"
@@ -93,7 +107,8 @@ class EngineClient:
         with self._progress(show_progress, planner.total, desc) as progress:
 
             def work(batch: Batch) -> None:
-                place(batch, self._sync.run(engine.run_batch(batch, operation), planner.stopped))
+                steps = metered(engine.run_batch(batch, operation), self._usage)
+                place(batch, self._sync.run(steps, planner.stopped))
                 progress.update(len(batch))
 
             workers = min(self.max_concurrency, planner.estimated_batches())
@@ -123,7 +138,8 @@ class EngineClient:
             async def drain() -> None:
                 try:
                     while (batch := planner.next_batch()) is not None:
-                        place(batch, await self._async.run(engine.run_batch(batch, operation)))
+                        steps = metered(engine.run_batch(batch, operation), self._usage)
+                        place(batch, await self._async.run(steps))
                         progress.update(len(batch))
                 except BaseException:
                     planner.stop()
@@ -138,6 +154,10 @@ class EngineClient:
                     task.cancel()
                 outcomes = await asyncio.gather(*tasks, return_exceptions=True)
             _raise_first([o for o in outcomes if isinstance(o, BaseException)])
+
+    def usage(self) -> Usage:
+        """Requests, retries and body bytes this client has sent and received so far."""
+        return self._usage.snapshot()
 
     def close(self) -> None:
         """Release connections and worker threads (reopened if the client is used again).
@@ -170,9 +190,9 @@ class EngineClient:
 
     # -- internals -------------------------------------------------------------------
 
-    def _progress(self, show: bool | None, total: int, desc: str) -> _Progress:
+    def _progress(self, show: bool | None, total: int | None, desc: str) -> _Progress:
         enabled = self.settings.show_progress if show is None else show
-        return _Progress(enabled and total > 1, total, desc)
+        return _Progress(enabled and (total is None or total > 1), total, desc)
 
     def _get_engine(self) -> Engine:
         # Resolving an OCID endpoint imports the SDK's region table: done on first use.
@@ -220,6 +240,7 @@ class EmbeddingClient(EngineClient):
         """Create a client from :class:`EmbeddingSettings` or the same keyword options."""
         super().__init__(settings, **options)
         self._operation = EmbedOperation(self.settings.request_options())
+        self._arrays = ArrayOperation(self._operation)
 
     def embed_documents(
         self, texts: Sequence[str], *, show_progress: bool | None = None
@@ -288,6 +309,193 @@ class EmbeddingClient(EngineClient):
         )
         return results
 
+    # -- arrays and streams ---------------------------------------------------------
+
+    def embed_array(
+        self,
+        texts: Iterable[str],
+        *,
+        instruction: str | None = None,
+        show_progress: bool | None = None,
+    ) -> Array:
+        """Embed ``texts`` into one float32 array of shape ``(len(texts), d)``.
+
+        The vectors ``embed_documents`` returns, in the same order, decoded from the
+        answers' base64 straight into the array: about 4 bytes per number instead of the
+        ~32 of a Python float in a list. A list is checked whole before anything is sent,
+        as ``embed`` does; any other iterable is read into a list first (use
+        :meth:`iter_embed` for inputs that do not fit in memory).
+
+        Args:
+            texts: The inputs; an empty one returns a ``(0, 0)`` array without a request.
+            instruction: Prepended to every input; default the client's
+                ``document_instruction`` (pass ``""`` for none).
+            show_progress: Override the client's ``show_progress`` for this call.
+
+        Raises:
+            TypeError: An input is not a string (:class:`~oci_tei.errors.InputTypeError`).
+            ValueError: An input is empty (:class:`~oci_tei.errors.InvalidInputError`).
+            OCITEIError: Any failure after retries; see :mod:`oci_tei.errors`.
+        """
+        source, total = self._array_source(texts, instruction)
+        out: Array | None = None
+        for chunk in self._chunks(source, _ARRAY_CHUNK, "raise", show_progress, total):
+            out = _place(out, chunk, total)
+        return out if out is not None else np.empty((0, 0), dtype=np.float32)
+
+    async def aembed_array(
+        self,
+        texts: Iterable[str],
+        *,
+        instruction: str | None = None,
+        show_progress: bool | None = None,
+    ) -> Array:
+        """Async :meth:`embed_array`, concurrent on the running event loop."""
+        source, total = self._array_source(texts, instruction)
+        out: Array | None = None
+        async for chunk in self._achunks(source, _ARRAY_CHUNK, "raise", show_progress, total):
+            out = _place(out, chunk, total)
+        return out if out is not None else np.empty((0, 0), dtype=np.float32)
+
+    def iter_embed(
+        self,
+        texts: Iterable[str],
+        *,
+        chunk_size: int = 1024,
+        instruction: str | None = None,
+        show_progress: bool | None = None,
+    ) -> Iterator[Array]:
+        """Embed any iterable lazily: float32 arrays of ``chunk_size`` rows, in input order.
+
+        Inputs are read only as answers come back — at most ``chunk_size`` plus
+        2 × ``max_concurrency`` × ``batch_size`` of them are held at once — so a generator
+        over a file of any size streams through in bounded memory. Concatenated, the
+        arrays are exactly what :meth:`embed_array` returns for the same inputs (the last
+        one may be shorter).
+
+        Args:
+            texts: Any iterable of strings (a generator included).
+            chunk_size: Rows per yielded array.
+            instruction: As for :meth:`embed_array`.
+            show_progress: Override the client's ``show_progress`` (no total is known).
+
+        Raises:
+            TypeError, ValueError, OCITEIError: As :meth:`embed_array`, when the stream
+                reaches the input at fault; the arrays before it have been yielded.
+        """
+        source = self._source(texts, chunk_size, instruction)
+        for chunk in self._chunks(source, chunk_size, "raise", show_progress, None):
+            yield chunk.vectors
+
+    async def aiter_embed(
+        self,
+        texts: Iterable[str],
+        *,
+        chunk_size: int = 1024,
+        instruction: str | None = None,
+        show_progress: bool | None = None,
+    ) -> AsyncIterator[Array]:
+        """Async :meth:`iter_embed`, concurrent on the running event loop."""
+        source = self._source(texts, chunk_size, instruction)
+        async for chunk in self._achunks(source, chunk_size, "raise", show_progress, None):
+            yield chunk.vectors
+
+    def stream_chunks(
+        self,
+        texts: Iterable[str],
+        *,
+        chunk_size: int,
+        on_refusal: OnRefusal,
+        instruction: str | None = None,
+    ) -> Iterator[Chunk]:
+        """:meth:`iter_embed` for tools that handle refused inputs (``oci-tei embed``).
+
+        Each :class:`~oci_tei._streaming.Chunk` says which inputs it covers and which
+        the server refused; ``on_refusal`` is ``"raise"``, ``"skip"`` or ``"stop"``.
+        """
+        source = self._source(texts, chunk_size, instruction)
+        return self._chunks(source, chunk_size, on_refusal, False, None)
+
+    def _source(self, texts: Iterable[object], chunk_size: int, instruction: str | None) -> Source:
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be positive, got {chunk_size}")
+        engine = self._get_engine()
+        prefix = self._document_prefix(instruction)
+        overhead = self._operation.overhead
+        limits = engine.limits
+
+        def encode(index: int, text: object) -> bytes:
+            budget = limits.max_bytes - overhead
+            return encode_input(index, text, prefix=prefix, max_fragment_bytes=budget)
+
+        return Source(texts, encode, limits, overhead, chunk_size)
+
+    def _array_source(self, texts: Iterable[str], instruction: str | None) -> tuple[Source, int]:
+        # A list is checked whole first: bad input fails before anything is sent.
+        items = texts if isinstance(texts, Sequence) else list(texts)
+        engine = self._get_engine()
+        overhead = self._operation.overhead
+        fragments = encode_inputs(
+            items,
+            prefix=self._document_prefix(instruction),
+            max_fragment_bytes=engine.limits.max_bytes - overhead,
+        )
+        source = Source(fragments, passthrough, engine.limits, overhead, _ARRAY_CHUNK)
+        return source, len(fragments)
+
+    def _document_prefix(self, instruction: str | None) -> str:
+        return self.settings.document_instruction or "" if instruction is None else instruction
+
+    def _window(self) -> int:
+        # Twice the concurrency: a worker finishing finds the next batch already cut.
+        return 2 * self.max_concurrency
+
+    def _chunks(
+        self,
+        source: Source,
+        chunk_size: int,
+        on_refusal: OnRefusal,
+        show_progress: bool | None,
+        total: int | None,
+    ) -> Iterator[Chunk]:
+        engine, operation = self._get_engine(), self._arrays
+        self._sync.run(engine.discover())
+        with self._progress(show_progress, total, "Embedding") as progress:
+            for chunk in stream(
+                source,
+                lambda batch: metered(engine.run_batch(batch, operation), self._usage),
+                self._sync.run,
+                self._get_executor(),
+                window=self._window(),
+                chunk_size=chunk_size,
+                on_refusal=on_refusal,
+            ):
+                progress.update(chunk.count)
+                yield chunk
+
+    async def _achunks(
+        self,
+        source: Source,
+        chunk_size: int,
+        on_refusal: OnRefusal,
+        show_progress: bool | None,
+        total: int | None,
+    ) -> AsyncIterator[Chunk]:
+        engine, operation = self._get_engine(), self._arrays
+        await self._async.prepare()
+        await self._async.run(engine.discover())
+        with self._progress(show_progress, total, "Embedding") as progress:
+            async for chunk in astream(
+                source,
+                lambda batch: metered(engine.run_batch(batch, operation), self._usage),
+                self._async.run,
+                window=self._window(),
+                chunk_size=chunk_size,
+                on_refusal=on_refusal,
+            ):
+                progress.update(chunk.count)
+                yield chunk
+
     def _plan(self, texts: Sequence[str], instruction: str | None) -> BatchPlanner | None:
         engine = self._get_engine()
         overhead = self._operation.overhead
@@ -309,6 +517,24 @@ def _slots(total: int) -> tuple[Vectors, Callable[[Batch, Vectors], None]]:
         results[batch.start : batch.start + len(batch)] = vectors
 
     return results, place
+
+
+# Rows per chunk inside embed_array: bounds what is held besides the output array.
+_ARRAY_CHUNK = 4096
+
+
+def _place(out: Array | None, chunk: Chunk, total: int) -> Array:
+    """Copy a chunk's rows into the output, allocated once the width is known."""
+    vectors = chunk.vectors
+    if out is None:
+        out = np.empty((total, vectors.shape[1]), dtype=np.float32)
+    elif vectors.shape[1] != out.shape[1]:
+        raise ResponseFormatError(
+            f"the server answered {vectors.shape[1]}-dimension vectors for inputs from "
+            f"{chunk.start}, {out.shape[1]} before"
+        )
+    out[chunk.start : chunk.start + chunk.count] = vectors
+    return out
 
 
 def _drain(planner: BatchPlanner, work: Callable[[Batch], None]) -> None:
@@ -341,7 +567,7 @@ def _raise_first(errors: Sequence[BaseException]) -> None:
 class _Progress:
     """A tqdm bar when asked for, else nothing; updates from any thread."""
 
-    def __init__(self, enabled: bool, total: int, desc: str) -> None:
+    def __init__(self, enabled: bool, total: int | None, desc: str) -> None:
         self._bar: Any = None
         if enabled:
             from tqdm.auto import tqdm

@@ -17,19 +17,23 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
 from oci_tei.errors import ConfigurationError, ResponseFormatError
 
 __all__ = [
+    "Array",
     "RequestOptions",
     "RouteStyle",
+    "decode_array",
     "decode_embeddings",
     "encode_body",
     "encode_text",
     "route_style",
+    "stack_arrays",
 ]
 
 RouteStyle = Literal["openai", "native"]
@@ -120,45 +124,95 @@ def body_overhead(options: RequestOptions, tail: bytes) -> int:
     return len(encode_body((), options, tail))
 
 
+Array: TypeAlias = npt.NDArray[np.float32]
+
+
 def decode_embeddings(body: bytes, expected: int, options: RequestOptions) -> list[list[float]]:
     """Vectors from a 200 answer, in input order, exactly ``expected`` of them.
 
     Accepts base64 or float items whatever was asked (TEI before 1.3 ignores
     ``encoding_format``), orders OpenAI items by ``index``, and checks the count,
-    the indices and, when ``dimensions`` was asked, the vector length.
+    the indices, the elements and equal lengths and, when ``dimensions`` was asked,
+    the vector length.
 
     Raises:
         ResponseFormatError: Anything else.
     """
+    items, native = _items(body, expected)
+    if native:  # TEI's native /embed: a bare list of float lists
+        vectors = [_float_list(item, index) for index, item in enumerate(items)]
+    else:
+        vectors = [_vector(item, index) for index, item in enumerate(items)]
+    _check_lengths([len(vector) for vector in vectors], options)
+    return vectors
+
+
+def decode_array(body: bytes, expected: int, options: RequestOptions) -> Array:
+    """:func:`decode_embeddings` as one float32 ``(expected, d)`` array.
+
+    Base64 items (little-endian float32, TEI's ``encoding_format=base64``) are copied
+    byte for byte into the array, never through Python floats; float items, checked as
+    :func:`decode_embeddings` checks them, convert exactly (TEI prints float32 values
+    with the shortest text that reads back to the same float32).
+
+    Raises:
+        ResponseFormatError: As :func:`decode_embeddings`.
+    """
+    items, native = _items(body, expected)
+    rows = [_row(item, index, native) for index, item in enumerate(items)]
+    _check_lengths([len(row) for row in rows], options)
+    array = np.empty((expected, len(rows[0]) if rows else 0), dtype=np.float32)
+    for index, row in enumerate(rows):
+        array[index] = row
+    return array
+
+
+def stack_arrays(parts: Sequence[Array]) -> Array:
+    """Consecutive batches' vectors as one array; every part must have the same width.
+
+    Raises:
+        ResponseFormatError: Parts of different widths (a server changing its model).
+    """
+    if len(parts) == 1:
+        return parts[0]
+    widths = {part.shape[1] for part in parts}
+    if len(widths) > 1:
+        raise ResponseFormatError(
+            f"the server answered vectors of different lengths {sorted(widths)} in one call"
+        )
+    return np.concatenate(parts)
+
+
+def _items(body: bytes, expected: int) -> tuple[list[object], bool]:
+    """The answer's embeddings in input order, unchecked, and whether it is native style."""
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise ResponseFormatError(
             f"the server answered 200 with a body that is not JSON: {body[:200]!r}"
         ) from None
-    vectors = _openai_vectors(payload, expected) if isinstance(payload, dict) else payload
-    if not isinstance(vectors, list) or len(vectors) != expected:
-        got = len(vectors) if isinstance(vectors, list) else type(vectors).__name__
+    items = _openai_items(payload, expected) if isinstance(payload, dict) else payload
+    if not isinstance(items, list) or len(items) != expected:
+        got = len(items) if isinstance(items, list) else type(items).__name__
         raise ResponseFormatError(f"expected {expected} embeddings, the server returned {got}")
-    if not isinstance(payload, dict):  # TEI's native /embed: a bare list of float lists
-        vectors = [_float_list(vector, index) for index, vector in enumerate(vectors)]
-    if len({len(vector) for vector in vectors}) > 1:
+    return items, not isinstance(payload, dict)
+
+
+def _check_lengths(lengths: Sequence[int], options: RequestOptions) -> None:
+    if len(set(lengths)) > 1:
         raise ResponseFormatError(
             f"the server returned vectors of different lengths in one answer: "
-            f"{sorted({len(vector) for vector in vectors})}"
+            f"{sorted(set(lengths))}"
         )
-    if options.dimensions is not None:
-        for vector in vectors:
-            if len(vector) != options.dimensions:
-                raise ResponseFormatError(
-                    f"asked for {options.dimensions} dimensions, got {len(vector)}: the "
-                    "server ignores `dimensions` (needs TEI 1.8+) or the model cannot "
-                    "shorten its vectors"
-                )
-    return vectors
+    if options.dimensions is not None and lengths and lengths[0] != options.dimensions:
+        raise ResponseFormatError(
+            f"asked for {options.dimensions} dimensions, got {lengths[0]}: the "
+            "server ignores `dimensions` (needs TEI 1.8+) or the model cannot "
+            "shorten its vectors"
+        )
 
 
-def _openai_vectors(payload: dict[str, Any], expected: int) -> list[list[float]]:
+def _openai_items(payload: dict[str, Any], expected: int) -> list[object]:
     data = payload.get("data")
     if not isinstance(data, list):
         raise ResponseFormatError(f"no 'data' list in the answer: {str(payload)[:200]}")
@@ -166,26 +220,33 @@ def _openai_vectors(payload: dict[str, Any], expected: int) -> list[list[float]]
         raise ResponseFormatError(
             f"expected {expected} embeddings, the server returned {len(data)}"
         )
-    ordered: list[list[float] | None] = [None] * expected
+    ordered: list[object] = [None] * expected
+    seen = [False] * expected
     for position, item in enumerate(data):
         index = item.get("index", position) if isinstance(item, dict) else None
-        if not isinstance(index, int) or not 0 <= index < expected or ordered[index] is not None:
+        if not isinstance(index, int) or not 0 <= index < expected or seen[index]:
             raise ResponseFormatError(f"bad or repeated index in item {position} of 'data'")
-        ordered[index] = _vector(item.get("embedding"), index)
-    return [vector for vector in ordered if vector is not None]
+        seen[index] = True
+        ordered[index] = item.get("embedding")
+    return ordered
 
 
 def _vector(embedding: object, index: int) -> list[float]:
-    if isinstance(embedding, str):
+    row = _row(embedding, index, native=False)
+    return row if isinstance(row, list) else row.tolist()
+
+
+def _row(embedding: object, index: int, native: bool) -> Array | list[float]:
+    """One item's vector: a float32 view of its base64 bytes, or its checked float list."""
+    if isinstance(embedding, str) and not native:
         try:
             raw = base64.b64decode(embedding, validate=True)
         except (binascii.Error, ValueError):
             raise ResponseFormatError(f"embedding {index} is not valid base64") from None
-        if len(raw) % 4:
+        if len(raw) % 4 or not raw:
             raise ResponseFormatError(f"embedding {index} is not a float32 array")
-        vector: list[float] = np.frombuffer(raw, dtype="<f4").tolist()
-        return vector
-    if isinstance(embedding, list):
+        return np.frombuffer(raw, dtype="<f4")
+    if isinstance(embedding, list) or native:
         return _float_list(embedding, index)
     raise ResponseFormatError(f"embedding {index} is neither base64 nor a float list")
 
