@@ -34,6 +34,7 @@ _COMMANDS: dict[str, _Command] = {
     ),
     "image": _Command("oci_tei.deploy.cli", "print the docker commands to push the TEI image"),
     "bandwidth": _Command("oci_tei.deploy.cli", "recommend bandwidth_mbps for a throughput"),
+    "embed": _Command("oci_tei.corpus.cli", "embed a corpus file into Parquet or .npy, resumably"),
 }
 
 

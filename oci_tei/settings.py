@@ -89,6 +89,11 @@ class ClientSettings(BaseModel):
     max_request_bytes: int = Field(default=2_000_000, ge=1024)
     """Largest request body: TEI's default payload limit (OCI allows 10 MB)."""
 
+    max_requests_per_second: float | None = Field(default=None, gt=0)
+    """Start at most this many requests per second, across every thread and event loop
+    of the client: a share of OCI's 150 requests/s per tenancy left to other work. None
+    (default): no limit; 429s back off either way."""
+
     show_progress: bool = False
     """Show a tqdm progress bar for multi-batch calls."""
 
