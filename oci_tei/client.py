@@ -21,6 +21,7 @@ import numpy as np
 
 from oci_tei import __version__
 from oci_tei._inflight import InFlightLimit
+from oci_tei._rate_limit import RequestRateLimiter
 from oci_tei._streaming import (
     ArrayOperation,
     Chunk,
@@ -84,8 +85,11 @@ class EngineClient:
         self.max_concurrency = concurrency
         # One bound for the client, however it is called: threads, loops, or both at once.
         self._in_flight = InFlightLimit(concurrency)
-        self._sync = SyncTransport(self.signer, self._in_flight)
-        self._async = AsyncTransport(self.signer, self._in_flight)
+        rate = settings.max_requests_per_second
+        # Like the in-flight bound, one request rate for the whole client.
+        self._rate = RequestRateLimiter(rate) if rate else None
+        self._sync = SyncTransport(self.signer, self._in_flight, self._rate)
+        self._async = AsyncTransport(self.signer, self._in_flight, self._rate)
         self._executor: ThreadPoolExecutor | None = None
         self._usage = UsageMeter()
 

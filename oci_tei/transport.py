@@ -12,7 +12,9 @@ by ``aclose()`` on it, or by the client's ``close()``; pools of loops that close
 that are dropped as soon as the transport is next used, so their sockets are released.
 
 Both transports take one :class:`~oci_tei._inflight.InFlightLimit` from the client: the
-``max_concurrency`` bound holds for the client as a whole, across threads and loops.
+``max_concurrency`` bound holds for the client as a whole, across threads and loops. So
+does ``max_requests_per_second``: one :class:`~oci_tei._rate_limit.RequestRateLimiter`,
+waited on once a slot is held and before signing (the ``Date`` header stays fresh).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any, TypeVar
 import httpx
 
 from oci_tei._inflight import InFlightLimit
+from oci_tei._rate_limit import RequestRateLimiter
 from oci_tei.auth import RequestSigner
 from oci_tei.engine import Outcome, Refresh, Response, Send, Step, Wait
 from oci_tei.errors import CallAbandoned, EmbeddingConnectionError, EmbeddingTimeoutError
@@ -76,9 +79,15 @@ def _failure(
 class SyncTransport:
     """Runs engine steps with blocking I/O; safe to share between threads."""
 
-    def __init__(self, signer: RequestSigner | None, limit: InFlightLimit) -> None:
+    def __init__(
+        self,
+        signer: RequestSigner | None,
+        limit: InFlightLimit,
+        rate: RequestRateLimiter | None = None,
+    ) -> None:
         self._signer = signer
         self._limit = limit
+        self._rate = rate
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
 
@@ -121,6 +130,8 @@ class SyncTransport:
 
     def _send(self, step: Send) -> Outcome:
         with self._limit.slot():
+            if self._rate is not None:
+                self._rate.wait()
             # Signed once a slot is free: a Date header must not age in the queue.
             headers, generation = _signed(step, self._signer)
             try:
@@ -151,9 +162,15 @@ class _LoopPool:
 class AsyncTransport:
     """Runs engine steps on the running event loop; one pool per loop."""
 
-    def __init__(self, signer: RequestSigner | None, limit: InFlightLimit) -> None:
+    def __init__(
+        self,
+        signer: RequestSigner | None,
+        limit: InFlightLimit,
+        rate: RequestRateLimiter | None = None,
+    ) -> None:
         self._signer = signer
         self._limit = limit
+        self._rate = rate
         self._pools: dict[asyncio.AbstractEventLoop, _LoopPool] = {}
         self._lock = threading.Lock()
 
@@ -217,6 +234,8 @@ class AsyncTransport:
     async def _send(self, step: Send) -> Outcome:
         client = await self._client()
         async with self._limit.aslot():
+            if self._rate is not None:
+                await self._rate.await_turn()
             signer = self._signer
             if step.signed and signer is not None and signer.may_block:
                 # Token signers fetch a new token inside sign() when theirs nears expiry.
