@@ -3,12 +3,9 @@
 They must return exactly the vectors embed_documents returns, in order, from lists and from
 generators, and keep embed's guarantees: a typed error naming the input, nothing dropped.
 
-On CPU a model's float32 output depends slightly on how inputs are batched, and the server
-batches concurrent requests dynamically; the server here therefore keeps the first vector it
-computed for each input (the real model's) and serves it again, so equality can be exact.
+The server's model remembers its first vector per input (tests/corpus/backends.py), so
+equality can be exact although CPU float32 output depends slightly on batching.
 """
-
-import threading
 
 import numpy as np
 import pytest
@@ -25,39 +22,6 @@ SENTENCES = [
 
 def corpus(count):
     return [f"line {i}: {SENTENCES[i % 3]}" for i in range(count)]
-
-
-class Remembering:
-    """The real model, answering each input with the vector it first computed for it."""
-
-    def __init__(self, inner):
-        self._inner = inner
-        self._seen = {}
-        self._lock = threading.Lock()
-
-    def __getattr__(self, name):
-        return getattr(self._inner, name)
-
-    def embed(self, batch, *, pooling, raw=None):
-        vectors = self._inner.embed(batch, pooling=pooling, raw=raw)
-        with self._lock:
-            return [self._seen.setdefault(tuple(item.ids), v) for item, v in zip(batch, vectors)]
-
-
-@pytest.fixture(scope="module")
-def remembering(tei_backend):
-    return Remembering(tei_backend)
-
-
-@pytest.fixture(scope="module")
-def server(start_tei_server, remembering):
-    return start_tei_server(backend=remembering)
-
-
-@pytest.fixture(scope="module")
-def strict_server(start_tei_server, remembering):
-    """Refuses inputs over the model's 256 tokens (TEI's --auto-truncate false)."""
-    return start_tei_server(backend=remembering, auto_truncate=False)
 
 
 @pytest.fixture(scope="module")
@@ -153,9 +117,9 @@ def test_bad_input_in_a_stream_names_its_index_after_the_chunks_before_it(client
         yield from texts[33:]
 
     got = []
+    stream = client.iter_embed(lines(), chunk_size=10)
     with pytest.raises(errors.InputTypeError) as info:
-        for chunk in client.iter_embed(lines(), chunk_size=10):
-            got.append(chunk)
+        got.extend(stream)
     assert info.value.input_index == 33
     assert [len(c) for c in got] == [10, 10, 10]
 
