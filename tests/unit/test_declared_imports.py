@@ -25,6 +25,7 @@ AREAS = [
     ("oci_tei/local/", ("local",)),
     ("oci_tei/emulator/", ("local",)),
     ("oci_tei/deploy/", ("deploy",)),
+    ("oci_tei/corpus/", ("corpus",)),
     ("langchain_oci_tei/", ("langchain",)),
     ("llama_index_oci_tei/", ("llamaindex",)),
 ]
