@@ -10,8 +10,11 @@ TORCH_INDEX ?=
 # Versions known to pass together; `make CONSTRAINTS=` installs the newest instead.
 CONSTRAINTS ?= constraints.txt
 STAMP := $(VENV)/.oci-tei-installed
+# The core alone (`pip install .`, no extras), for `make core-check`.
+CORE_VENV ?= .venv-core
+CORE_STAMP := $(CORE_VENV)/.oci-tei-core
 
-.PHONY: install demo test lint typecheck bench cassettes clean
+.PHONY: install demo test lint typecheck core-check bench cassettes clean
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,14 +36,27 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck core-check
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest
+
+# A fresh venv with only the core's dependencies, rebuilt when they change; oci-tei itself
+# is reinstalled from this checkout every time. Then a signed embed call from it through the
+# emulator's gateway, which the main venv serves (.ci/core_check.py).
+$(CORE_STAMP): pyproject.toml $(CONSTRAINTS)
+	rm -rf $(CORE_VENV)
+	$(PYTHON) -m venv $(CORE_VENV)
+	$(CORE_VENV)/bin/python -m pip install -q $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) .
+	touch $@
+
+core-check: install $(CORE_STAMP)
+	$(CORE_VENV)/bin/python -m pip install -q --no-deps --force-reinstall .
+	HF_HUB_OFFLINE=1 $(BIN)/python .ci/core_check.py $(CORE_VENV)/bin/python
 
 bench: install
 	$(BIN)/python bench/serve_throughput.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache out
+	rm -rf $(VENV) $(CORE_VENV) .mypy_cache .ruff_cache .pytest_cache out
 
 # Record the signed-exchange cassettes again (against the emulator, or a real deployment
 # when OCI_TEI_ENDPOINT is set).
