@@ -43,8 +43,6 @@ from oci_tei.usage import Usage, UsageMeter, metered
 
 __all__ = ["EmbeddingClient", "EngineClient"]
 
-# TEI gives each input one of 512 concurrency permits; stay under it per client.
-_TEI_PERMITS = 512
 
 R = TypeVar("R")
 _C = TypeVar("_C", bound="EngineClient")
@@ -81,7 +79,9 @@ class EngineClient:
         self._endpoint = endpoint
         self._engine: Engine | None = None
         self._engine_lock = threading.Lock()
-        concurrency = max(1, min(settings.max_concurrency, _TEI_PERMITS // settings.batch_size))
+        # TEI gives each input in flight one of its permits: stay within them.
+        permits = settings.server_permits // settings.batch_size
+        concurrency = max(1, min(settings.max_concurrency, permits))
         self.max_concurrency = concurrency
         # One bound for the client, however it is called: threads, loops, or both at once.
         self._in_flight = InFlightLimit(concurrency)

@@ -89,6 +89,12 @@ class ClientSettings(BaseModel):
     max_request_bytes: int = Field(default=2_000_000, ge=1024)
     """Largest request body: TEI's default payload limit (OCI allows 10 MB)."""
 
+    server_permits: int = Field(default=512, ge=1)
+    """TEI's ``--max-concurrent-requests``: the permits a server grants, one per input in
+    flight (TEI's default 512). ``max_concurrency`` is lowered so that ``batch_size`` x
+    ``max_concurrency`` stays within them; raise both on a server deployed with larger
+    batches (``oci-tei deploy`` prints the values that fit its spec)."""
+
     max_requests_per_second: float | None = Field(default=None, gt=0)
     """Start at most this many requests per second, across every thread and event loop
     of the client: a share of OCI's 150 requests/s per tenancy left to other work. None

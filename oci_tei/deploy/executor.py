@@ -29,6 +29,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from oci_tei.deploy.client_options import (
+    TEI_DEFAULT_BATCH,
+    TEI_DEFAULT_PAYLOAD,
+    TEI_DEFAULT_PERMITS,
+    client_options,
+)
 from oci_tei.deploy.connection import Connection
 from oci_tei.deploy.container import predict_route
 from oci_tei.deploy.deployment import create_deployment, resumable_deployment
@@ -59,6 +65,9 @@ class DeployOutcome:
         endpoint: The predict URL to give the client, LangChain or LlamaIndex.
         region: The deployment's region.
         dimension: The vector dimension the smoke test saw (None without it).
+        batch_size: The client ``batch_size`` that fits the spec's TEI.
+        max_request_bytes: The client ``max_request_bytes`` that fits it.
+        server_permits: The client ``server_permits`` that fits it.
     """
 
     name: str
@@ -68,6 +77,9 @@ class DeployOutcome:
     endpoint: str
     region: str
     dimension: int | None = None
+    batch_size: int = TEI_DEFAULT_BATCH
+    max_request_bytes: int = TEI_DEFAULT_PAYLOAD
+    server_permits: int = TEI_DEFAULT_PERMITS
 
     def to_json(self) -> str:
         """The outcome as a JSON document."""
@@ -149,7 +161,7 @@ class DeployExecutor:
             dimension = smoke.dimension
             echo(f"  OK: {smoke.summary}")
         echo(f"\nPredict endpoint: {outcome.endpoint}\n")
-        echo(usage_snippets(outcome.endpoint, session.connection.auth, kind))
+        echo(usage_snippets(outcome.endpoint, session.connection.auth, kind, client_options(spec)))
         return replace(outcome, dimension=dimension)
 
     def preflight(self, spec: DeploySpec, *, resuming: bool = False) -> None:
@@ -196,4 +208,5 @@ class DeployExecutor:
             state=str(deployment.lifecycle_state),
             endpoint=predict_endpoint(deployment),
             region=spec.region,
+            **client_options(spec),
         )

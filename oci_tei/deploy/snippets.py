@@ -3,14 +3,37 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from oci_tei.auth import AuthSpec
+from oci_tei.deploy.client_options import (
+    TEI_DEFAULT_BATCH,
+    TEI_DEFAULT_PAYLOAD,
+    TEI_DEFAULT_PERMITS,
+)
 
 __all__ = ["usage_snippets"]
 
 
-def usage_snippets(endpoint: str, auth: AuthSpec | None = None, kind: str = "embedding") -> str:
-    """Code for LangChain and LlamaIndex, with the identity deploy used."""
+_CLIENT_DEFAULTS = {
+    "batch_size": TEI_DEFAULT_BATCH,
+    "max_request_bytes": TEI_DEFAULT_PAYLOAD,
+    "server_permits": TEI_DEFAULT_PERMITS,
+}
+
+
+def usage_snippets(
+    endpoint: str,
+    auth: AuthSpec | None = None,
+    kind: str = "embedding",
+    client: Mapping[str, int] | None = None,
+) -> str:
+    """Code for LangChain and LlamaIndex, with the identity deploy used.
+
+    ``client`` (:func:`~oci_tei.deploy.client_options.client_options`) adds the options
+    that differ from the client's defaults, so the code sends batches as large as the
+    spec's TEI accepts.
+    """
     arguments = [f"endpoint={json.dumps(endpoint)}"]
     if auth is not None:
         for name, value in (
@@ -20,7 +43,15 @@ def usage_snippets(endpoint: str, auth: AuthSpec | None = None, kind: str = "emb
         ):
             if value:
                 arguments.append(f"{name}={json.dumps(value)}")
-    call = ", ".join(arguments)
+    tuned = {
+        name: value for name, value in (client or {}).items() if value != _CLIENT_DEFAULTS.get(name)
+    }
+    call = ", ".join(arguments + [f"{name}={value}" for name, value in tuned.items()])
+    # LlamaIndex calls the batch size embed_batch_size.
+    llama_names = {"batch_size": "embed_batch_size"}
+    llama_call = ", ".join(
+        arguments + [f"{llama_names.get(name, name)}={value}" for name, value in tuned.items()]
+    )
     if kind == "rerank":
         return (
             "# LangChain: rerank what a retriever found\n"
@@ -41,5 +72,5 @@ def usage_snippets(endpoint: str, auth: AuthSpec | None = None, kind: str = "emb
         f"embeddings = OCITEIEmbeddings({call})\n\n"
         "# LlamaIndex\n"
         "from llama_index_oci_tei import OCITEIEmbedding\n"
-        f"embed_model = OCITEIEmbedding({call})\n"
+        f"embed_model = OCITEIEmbedding({llama_call})\n"
     )

@@ -19,9 +19,22 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from oci_tei.contract.ocir import parse_ocir_repository, split_image
+from oci_tei.deploy.client_options import (
+    OCI_MAX_BODY_BYTES,
+    TEI_DEFAULT_BATCH,
+    TEI_DEFAULT_PERMITS,
+)
 from oci_tei.deploy.errors import SpecError
 from oci_tei.deploy.image_tags import tei_image_tag, unsupported_reason
 from oci_tei.deploy.interpolate import interpolate
@@ -266,7 +279,7 @@ class TEIOptions(_Strict):
         max_batch_tokens: Token budget of a server batch (TEI: 16384).
         max_batch_requests: Most requests in a server batch.
         max_concurrent_requests: Requests in flight before 429 (TEI: 512).
-        payload_limit: Request body limit in bytes (TEI: 2 MB).
+        payload_limit: Request body limit in bytes (TEI: 2 MB; at most OCI's 10 MB).
         auto_truncate: Truncate over-long inputs instead of refusing them (TEI's default
             is false before 1.9, true from 1.9); set through ``AUTO_TRUNCATE``, which
             every TEI version reads.
@@ -284,6 +297,29 @@ class TEIOptions(_Strict):
     pooling: Literal["cls", "mean", "splade", "last-token"] | None = None
     dtype: Literal["float16", "float32"] | None = None
     extra_args: list[str] = Field(default_factory=list)
+
+    @field_validator("payload_limit")
+    @classmethod
+    def _within_oci_body_limit(cls, value: int | None) -> int | None:
+        if value is not None and value > OCI_MAX_BODY_BYTES:
+            raise ValueError(
+                f"{value} bytes is over OCI's 10 MB predict body limit ({OCI_MAX_BODY_BYTES} "
+                "bytes, docs.oracle.com/en-us/iaas/data-science/using/model-dep-invoke.htm): "
+                "OCI answers 413 before TEI sees a larger request"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _batch_fits_the_permits(self) -> TEIOptions:
+        batch = self.max_client_batch_size or TEI_DEFAULT_BATCH
+        permits = self.max_concurrent_requests or TEI_DEFAULT_PERMITS
+        if batch > permits:
+            raise ValueError(
+                f"max_client_batch_size {batch} is over max_concurrent_requests {permits}: TEI "
+                "holds one permit per input, so a full batch could never run; raise "
+                "max_concurrent_requests to a few batches (e.g. 8 x the batch size)"
+            )
+        return self
 
 
 class DeploySpec(_Strict):

@@ -168,3 +168,10 @@ def test_usage_counts_requests_and_bytes(server, texts):
     # 384 float32 per vector travel as base64: at least 4/3 x 1536 bytes each.
     assert usage.bytes_received > 40 * 2048
     assert usage.bytes_sent > sum(len(t) for t in texts[:40])
+
+
+def test_server_permits_bound_the_requests_in_flight():
+    # TEI holds one permit per input in flight: 512 by default.
+    assert EmbeddingClient(endpoint="http://127.0.0.1:9", batch_size=256).max_concurrency == 2
+    larger = EmbeddingClient(endpoint="http://127.0.0.1:9", batch_size=256, server_permits=2048)
+    assert larger.max_concurrency == 8

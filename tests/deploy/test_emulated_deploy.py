@@ -43,7 +43,13 @@ def test_deploy_from_the_hub_cache_to_signed_embeddings(
     spec_file = deploy_env.spec_file(
         "hub-minilm",
         model={"id": HUB_ID, "revision": "main", "dimension": 384},
-        **{"artifact.uri": f"oci://models@emulatorns/{HUB_ID}"},
+        **{
+            "artifact.uri": f"oci://models@emulatorns/{HUB_ID}",
+            # Past the request-rate cap: larger batches, passed to TEI and to the client.
+            "tei.max_client_batch_size": 128,
+            "tei.max_concurrent_requests": 1024,
+            "tei.payload_limit": 8_000_000,
+        },
     )
     result = deploy_env.directory / "deployment.json"
     assert deploy_env.cli("deploy", spec_file, "--output-json", str(result)) == 0
@@ -53,6 +59,8 @@ def test_deploy_from_the_hub_cache_to_signed_embeddings(
     ocid = outcome["deployment_id"]
     assert outcome["state"] == "ACTIVE"
     assert outcome["dimension"] == 384
+    limits = {"batch_size": 128, "max_request_bytes": 8_000_000, "server_permits": 1024}
+    assert {key: outcome[key] for key in limits} == limits
     assert endpoint == f"{deploy_env.emulator.url}/{ocid}/predict"
 
     # Each step, with the progress the wait shows (state, percentComplete, log lines).
@@ -65,11 +73,13 @@ def test_deploy_from_the_hub_cache_to_signed_embeddings(
     assert "Starting container iad.ocir.io/emulatorns/text-embeddings-inference:cpu-1.9" in out
     assert "OK: one vector of dimension 384" in out
     assert f"Predict endpoint: {endpoint}\n" in out
+    tuned = "batch_size=128, max_request_bytes=8000000, server_permits=1024"
     assert (
         f'OCITEIEmbeddings(endpoint="{endpoint}", auth="api_key", '
-        f'config_file="{deploy_env.oci_config}")' in out
+        f'config_file="{deploy_env.oci_config}", {tuned})' in out
     )
     assert f'OCITEIEmbedding(endpoint="{endpoint}", auth="api_key"' in out
+    assert f"embed_{tuned})" in out
     assert out.rstrip().endswith(f"{ocid}: ACTIVE")
 
     # What OCI holds: a versioned bucket with only TEI's files, one tagged model by

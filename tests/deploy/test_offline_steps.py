@@ -148,3 +148,12 @@ def test_auth_type_for_ads(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Connection().ads_auth_type() == "resource_principal"
     monkeypatch.setenv("OCI_IAM_TYPE", "security_token")
     assert Connection().ads_auth_type() == "security_token"
+
+
+def test_usage_snippets_carry_client_options_that_differ_from_the_defaults() -> None:
+    url = "http://127.0.0.1:1/x/predict"
+    defaults = {"batch_size": 32, "max_request_bytes": 2_000_000, "server_permits": 512}
+    assert "batch_size" not in usage_snippets(url, client=defaults)
+    text = usage_snippets(url, client={**defaults, "batch_size": 256, "server_permits": 2048})
+    assert f'OCITEIEmbeddings(endpoint="{url}", batch_size=256, server_permits=2048)' in text
+    assert f'OCITEIEmbedding(endpoint="{url}", embed_batch_size=256, server_permits=2048)' in text

@@ -113,3 +113,28 @@ def test_flex_and_autoscaling_inputs(make_spec: SpecFactory) -> None:
     assert inputs["shape config"] == "4 OCPUs, 32 GB"
     assert inputs["replicas"] == "1 initially, autoscaling 1..3 on cpu_utilization (30%..70%)"
     assert inputs["image"].endswith(":cpu-1.5")
+
+
+def test_raised_tei_limits_go_to_tei_and_to_the_client_options(make_spec: SpecFactory) -> None:
+    from oci_tei.deploy.client_options import client_options
+
+    tei = {
+        "max_client_batch_size": 256,
+        "max_concurrent_requests": 2048,
+        "payload_limit": 9_000_000,
+    }
+    spec = make_spec(tei=tei)
+    command = " ".join(tei_command(spec))
+    assert "--max-client-batch-size 256" in command
+    assert "--max-concurrent-requests 2048" in command
+    assert "--payload-limit 9000000" in command
+    assert client_options(spec) == {
+        "batch_size": 256,
+        "max_request_bytes": 9_000_000,
+        "server_permits": 2048,
+    }
+    assert client_options(make_spec()) == {
+        "batch_size": 32,
+        "max_request_bytes": 2_000_000,
+        "server_permits": 512,
+    }

@@ -162,6 +162,8 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({"tei.pooling": "max"}, "tei.pooling", "'cls'"),
     ({"tei.dtype": "int8"}, "tei.dtype", "'float16'"),
     ({"tei.max_batch_tokens": -1}, "tei.max_batch_tokens", "greater than 0"),
+    ({"tei.payload_limit": 10 * 1024 * 1024 + 1}, "tei.payload_limit", "OCI's 10 MB"),
+    ({"tei.max_client_batch_size": 1024}, "tei", "over max_concurrent_requests 512"),
     ({"tei.extra_args": ["--port", "80"]}, "tei.extra_args[0]", "set by oci-tei"),
     ({"tei.extra_args": ["--hostname=::"]}, "tei.extra_args[0]", "set by oci-tei"),
     ({"tei.extra_args": ["--dense-path", "x", "-p9090"]}, "tei.extra_args[2]", "-p is set by"),
