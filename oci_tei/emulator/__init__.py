@@ -7,6 +7,11 @@ at ``/v1/x509``), and the tenancy: Identity (``/20160918``: compartments, groups
 Artifacts (OCIR images), Limits and Logging subsets, open by default and enforced as OCI
 does with ``strict`` (:mod:`oci_tei.emulator.tenancy`). Every request must carry a valid OCI
 request signature.
+
+The public API is what this package exports (its ``__all__`` below) and the OCI wire
+protocol it serves. Every module inside is internal: its ``__all__`` names what it shares
+with the rest of the emulator and with oci-tei's tests, and any of it may change without
+notice. Import from ``oci_tei.emulator``, not from its modules.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ Heavy imports (aiohttp, oci) happen in :func:`run_emulate` only.
 
 from __future__ import annotations
 
+__all__ = ["configure_emulate"]
+
 import argparse
 import signal
 import threading

@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "OCI_CLOCK_SKEW_S",
+    "OCI_DEFAULT_BANDWIDTH_MBPS",
+    "OCI_MAX_PAYLOAD_BYTES",
+    "OCI_PREDICT_TIMEOUT_S",
+    "OCI_TENANCY_RPS",
+    "EmulatorConfig",
+    "FaultConfig",
+    "TokenExpiryWindow",
+]
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -23,6 +23,18 @@ new one is healthy, as OCI's rolling update does.
 
 from __future__ import annotations
 
+__all__ = [
+    "DEPLOYED_MODEL_ROOT",
+    "ContainerError",
+    "ContainerManager",
+    "ContainerPlan",
+    "ContainerSpec",
+    "InProcessContainer",
+    "RunningContainer",
+    "SubprocessContainer",
+    "check_image_on_shape",
+]
+
 import asyncio
 import contextlib
 import fnmatch

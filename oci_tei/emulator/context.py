@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["EmulatorContext", "GatewayTarget", "logger", "new_ocid", "oci_middleware", "request_id"]
+
 import logging
 import threading
 import uuid

@@ -8,6 +8,8 @@ errors and logs. Activation materializes the model's referenced objects under
 
 from __future__ import annotations
 
+__all__ = ["STATE", "DataScienceState", "StoredModel", "WorkRequestRecord", "add_routes"]
+
 import asyncio
 import datetime as dt
 import io

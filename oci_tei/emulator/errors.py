@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["OCIError", "conflict", "invalid_parameter", "not_authenticated", "not_found"]
+
 import json
 
 from aiohttp import web

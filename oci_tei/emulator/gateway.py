@@ -11,6 +11,8 @@ a non-streaming answer. Container answers otherwise pass through unchanged.
 
 from __future__ import annotations
 
+__all__ = ["CONTEXT", "add_routes"]
+
 import asyncio
 from collections.abc import Mapping
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["FEDERATION_PATH", "IMDS_PREFIX", "add_routes"]
+
 import json
 
 from aiohttp import web

@@ -6,6 +6,8 @@ blocks the loop.
 
 from __future__ import annotations
 
+__all__ = ["BandwidthShaper", "RateLimiter", "half_rtt"]
+
 import asyncio
 import time
 from collections.abc import AsyncIterator

@@ -6,6 +6,17 @@ memory. Wire shapes come from ``oci.object_storage.models``.
 
 from __future__ import annotations
 
+__all__ = [
+    "STORE",
+    "Bucket",
+    "ObjectStore",
+    "Part",
+    "StoredObject",
+    "Upload",
+    "add_routes",
+    "link_or_copy",
+]
+
 import base64
 import datetime as dt
 import hashlib

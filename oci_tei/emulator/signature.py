@@ -10,6 +10,15 @@ API key (``tenancy/user/fingerprint``) or carry a token this emulator issued (``
 
 from __future__ import annotations
 
+__all__ = [
+    "KeyResolver",
+    "Principal",
+    "SignatureError",
+    "SignatureParams",
+    "SignatureVerifier",
+    "SignedRequest",
+]
+
 import base64
 import email.utils
 import hashlib

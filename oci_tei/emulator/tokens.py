@@ -8,6 +8,8 @@ verify; expiry follows ``exp`` and the scripted expiry windows.
 
 from __future__ import annotations
 
+__all__ = ["TokenClaims", "TokenError", "TokenIssuer"]
+
 import base64
 import json
 import threading

@@ -7,6 +7,8 @@ Responses are built as ``oci.<service>.models`` objects and serialized by the SD
 
 from __future__ import annotations
 
+__all__ = ["from_wire", "model_response"]
+
 import json
 from functools import cache
 from typing import Any

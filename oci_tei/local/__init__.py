@@ -10,6 +10,11 @@ clients and the OCI emulator can be exercised without TEI's container::
         print(server.url)
 
 Importing this package is cheap: torch and sentence-transformers load with the model.
+
+The public API is what this package exports (its ``__all__`` below); the TEI routes are
+the server's promise. Every module inside is internal: its ``__all__`` names what it
+shares with the rest of oci-tei (the emulator, ``oci-tei serve``, the tests), and any of
+it may change without notice. Import from ``oci_tei.local``, not from its modules.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["build_app"]
+
 import logging
 from typing import Any
 

@@ -8,6 +8,14 @@ torch and sentence-transformers are imported when a model is loaded, never at im
 
 from __future__ import annotations
 
+__all__ = [
+    "Backend",
+    "SentenceTransformersBackend",
+    "SequenceClassificationBackend",
+    "Vector",
+    "load_backend",
+]
+
 import contextlib
 import functools
 import logging

@@ -9,6 +9,8 @@ arrive meanwhile form the next batch.
 
 from __future__ import annotations
 
+__all__ = ["Batcher", "Computed"]
+
 import asyncio
 import contextlib
 import functools

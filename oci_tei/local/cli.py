@@ -18,6 +18,8 @@ This module imports no framework: the server is imported when ``run_serve`` runs
 
 from __future__ import annotations
 
+__all__ = ["ServeArgsError", "configure_serve", "main", "parse_serve_args", "unused_flags"]
+
 import argparse
 import logging
 import os

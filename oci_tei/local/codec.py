@@ -8,6 +8,8 @@ repr is used.
 
 from __future__ import annotations
 
+__all__ = ["b64_float32", "dumps"]
+
 import base64
 import json
 from collections.abc import Callable

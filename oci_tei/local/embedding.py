@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["check_batch", "run_embed", "succeeded"]
+
 import time
 
 from oci_tei.local.errors import ErrorKind, TEIError

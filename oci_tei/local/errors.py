@@ -9,6 +9,8 @@ authentication. Both families live here so every route answers alike.
 
 from __future__ import annotations
 
+__all__ = ["ErrorKind", "ModelLoadError", "Rejection", "StartupError", "TEIError"]
+
 import enum
 from typing import Final
 

@@ -7,6 +7,8 @@ normalized. A request fails with the error of its first failing input.
 
 from __future__ import annotations
 
+__all__ = ["ClassifyOptions", "EmbedOptions", "Infer", "InferResult", "Mode"]
+
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence

@@ -7,6 +7,8 @@ must parse (400, with serde_json's wording where Python's parser allows a close 
 
 from __future__ import annotations
 
+__all__ = ["read_json"]
+
 import json
 import re
 from typing import Any

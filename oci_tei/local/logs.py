@@ -5,6 +5,8 @@ Like TEI, logs go to stdout and ``LOG_LEVEL`` picks the level (default ``info``)
 
 from __future__ import annotations
 
+__all__ = ["JsonFormatter", "configure_logging"]
+
 import datetime
 import json
 import logging

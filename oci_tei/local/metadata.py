@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["ResponseMetadata"]
+
 import time
 from dataclasses import dataclass
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Metrics"]
+
 import bisect
 import threading
 from collections import defaultdict

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["authentication", "cors", "errors"]
+
 import logging
 
 from aiohttp import web

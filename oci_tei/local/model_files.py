@@ -6,6 +6,8 @@ here, so a broken directory fails fast with TEI's message and no torch import.
 
 from __future__ import annotations
 
+__all__ = ["ModelFiles", "default_model_dir", "read_model_files", "resolve_model_dir"]
+
 import json
 import logging
 from collections.abc import Mapping

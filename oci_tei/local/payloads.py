@@ -8,6 +8,28 @@ default; that is also why a TEI 1.5 server ignores ``dimensions``. serde's trail
 
 from __future__ import annotations
 
+__all__ = [
+    "DecodeRequest",
+    "EmbedRequest",
+    "Inputs",
+    "OpenAIRequest",
+    "PredictRequest",
+    "RerankRequest",
+    "SimilarityRequest",
+    "TokenizeRequest",
+    "parse_decode",
+    "parse_embed",
+    "parse_embed_tokens",
+    "parse_openai",
+    "parse_predict",
+    "parse_rerank",
+    "parse_similarity",
+    "parse_tokenize",
+    "parse_vertex",
+    "rejecting",
+    "shape_error",
+]
+
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeVar

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Grant", "Permits"]
+
 import asyncio
 from types import TracebackType
 

@@ -9,6 +9,22 @@ makes first, and a classifier refuses the embedding routes the same way.
 
 from __future__ import annotations
 
+__all__ = [
+    "decode",
+    "embed",
+    "embed_all",
+    "embed_sparse",
+    "health",
+    "info",
+    "json_response",
+    "metrics",
+    "predict",
+    "rerank",
+    "similarity",
+    "tokenize",
+    "vertex",
+]
+
 import asyncio
 import logging
 import math

@@ -8,6 +8,8 @@ little-endian float32 bytes.
 
 from __future__ import annotations
 
+__all__ = ["OPENAI_PATHS", "embeddings"]
+
 import logging
 
 from aiohttp import web

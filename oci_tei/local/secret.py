@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Secret"]
+
 import hmac
 from typing import NoReturn
 

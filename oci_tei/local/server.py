@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["LocalServer"]
+
 import contextlib
 import ipaddress
 import logging

@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "COMPAT_VERSIONS",
+    "DEFAULT_HOSTNAME",
+    "DEFAULT_MODEL_NAME",
+    "DEFAULT_PORT",
+    "DTYPES",
+    "POOLINGS",
+    "Compat",
+    "ServerSettings",
+]
+
 import dataclasses
 import ipaddress
 import os

@@ -6,6 +6,15 @@ is set per call), so requests tokenize in parallel off the event loop.
 
 from __future__ import annotations
 
+__all__ = [
+    "EncodeResult",
+    "Encoded",
+    "EncodingInput",
+    "SimpleToken",
+    "Tokenization",
+    "TruncationDirection",
+]
+
 import asyncio
 import threading
 import time
