@@ -14,7 +14,8 @@ The container allows 64 texts per request so that the peer, which sends all 50 t
 one request, works; against TEI's default ``--max-client-batch-size 32`` it fails (shown
 once). Two ways of calling: one query after another, and all 100 concurrently
 (``apostprocess_nodes`` under ``asyncio.gather``). Each run is checked: the top 3 of every
-query must be the server's own top 3. Prints queries/s and the ratio ours/peer.
+query must be the server's own top 3. Prints queries/s (best of ``--repeat`` interleaved
+rounds: the machine is shared) and the ratio ours/peer.
 
     python bench/compare_rerankers.py                  # tiny model: client and gateway cost
     python bench/compare_rerankers.py --model minilm   # MiniLM-L6-sized model: CPU-bound
@@ -171,6 +172,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--docs", type=int, default=50)
     parser.add_argument("--model", choices=sorted(MODELS), default="tiny")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; the best of each counts")
     parser.add_argument("--rtt", type=float, default=0.0, help="round trip the gateway adds, ms")
     parser.add_argument("--rig", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -196,10 +198,13 @@ def main() -> None:
         peer = "llama-index TEI rerank (plain URL)"
         clients = ["ours (signed gateway)", "ours (plain URL)", peer]
         for mode, run in (("sequential", run_sequential), ("concurrent", run_concurrent)):
-            rates = {}
-            for name in clients:
-                rate, status = measure(run, build(name, rig), queries, expected)
-                rates[name] = (rate, status)
+            rates: dict[str, tuple[float, str]] = {}
+            rerankers = {name: build(name, rig) for name in clients}
+            for _ in range(args.repeat):  # interleaved rounds; each client's best counts
+                for name in clients:
+                    rate, status = measure(run, rerankers[name], queries, expected)
+                    if name not in rates or rate > rates[name][0] or status != "ok":
+                        rates[name] = (rate, status)
             for name in clients:
                 rate, status = rates[name]
                 ratio = rate / rates[peer][0] if rates[peer][0] else float("nan")
