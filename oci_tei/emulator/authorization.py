@@ -1,7 +1,8 @@
 """Where a strict emulator fails a model deployment, at the phase OCI fails it.
 
-Two hooks for :mod:`.datascience`: :func:`check_create` when CreateModelDeployment
-arrives (the caller's permission, the service limit), :func:`provisioning_failure` while
+Hooks for :mod:`.datascience`: :func:`check_create` when CreateModelDeployment arrives
+(the caller's permission, the service limit), :func:`check_update` when an update asks
+for more instances (the limit), :func:`provisioning_failure` while
 the work request provisions (artifact download, image pull, logs; see :mod:`.tenancy`).
 An open (non-strict) tenancy grants everything, so neither ever refuses there.
 """
@@ -21,11 +22,11 @@ from oci_tei.deploy.permissions import (
 from oci_tei.emulator.context import EmulatorContext
 from oci_tei.emulator.errors import OCIError, not_found
 from oci_tei.emulator.gateway import CONTEXT
-from oci_tei.emulator.limits_api import deployments_of, instances_of, used
+from oci_tei.emulator.limits_api import deployments_of, instances_of, units, used
 from oci_tei.emulator.objectstorage import STORE
 from oci_tei.emulator.tenancy import TENANCY, TenancyState
 
-__all__ = ["check_create", "provisioning_failure"]
+__all__ = ["check_create", "check_update", "provisioning_failure"]
 
 
 async def check_create(request: web.Request, details: Any) -> None:
@@ -49,18 +50,44 @@ async def check_create(request: web.Request, details: Any) -> None:
     )
     if not decision.allowed:
         raise not_found("model deployment")
-    name, amount = instances_of(details)
+    _check_limit(state, request.app, *instances_of(details))
+
+
+async def check_update(request: web.Request, deployment: Any, details: Any) -> None:
+    """Refuse an UpdateModelDeployment whose new instance count or shape exceeds the limit.
+
+    Raises:
+        OCIError: 400 LimitExceeded.
+    """
+    state: TenancyState = request.app[TENANCY]
+    config = details.model_deployment_configuration_details
+    update = getattr(config, "model_configuration_details", None) if config else None
+    if not state.strict or update is None or deployment.lifecycle_state != "ACTIVE":
+        return
+    current = deployment.model_deployment_configuration_details.model_configuration_details
+    name, amount = units(
+        update.instance_configuration or current.instance_configuration,
+        update.scaling_policy or current.scaling_policy,
+    )
+    held_name, held = instances_of(deployment)
+    _check_limit(state, request.app, name, amount, held if held_name == name else 0.0)
+
+
+def _check_limit(
+    state: TenancyState, app: web.Application, name: str | None, amount: float, held: float = 0.0
+) -> None:
     value = state.limit(name) if name else None
-    if name and value is not None:
-        in_use = used(deployments_of(request.app), name)
-        if in_use + amount > value:
-            raise OCIError(
-                400,
-                "LimitExceeded",
-                f"The service limit {name} of data-science is {value} in this region; "
-                f"{in_use:g} in use, this deployment needs {amount:g}. Request a service "
-                "limit increase.",
-            )
+    if not name or value is None:
+        return
+    in_use = used(deployments_of(app), name) - held
+    if in_use + amount > value:
+        raise OCIError(
+            400,
+            "LimitExceeded",
+            f"The service limit {name} of data-science is {value} in this region; "
+            f"{in_use:g} in use, this deployment needs {amount:g}. Request a service "
+            "limit increase.",
+        )
 
 
 def provisioning_failure(app: web.Application, deployment: Any, artifact: bytes) -> str | None:

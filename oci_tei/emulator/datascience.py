@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from oci_tei.emulator.authorization import check_create, provisioning_failure
+from oci_tei.emulator.authorization import check_create, check_update, provisioning_failure
 from oci_tei.emulator.containers import (
     DEPLOYED_MODEL_ROOT,
     ContainerError,
@@ -659,6 +659,7 @@ async def update_model_deployment(request: web.Request) -> web.Response:
     details = await _json(request, "UpdateModelDeploymentDetails")
     deployment = _deployment(request)
     _require_state(deployment, ("ACTIVE", "INACTIVE", "FAILED"), "update")
+    await check_update(request, deployment, details)  # --strict: service limits
     for attr in (
         "display_name",
         "description",

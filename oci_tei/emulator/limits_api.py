@@ -22,7 +22,14 @@ from oci_tei.emulator.gateway import CONTEXT
 from oci_tei.emulator.tenancy import TENANCY, now
 from oci_tei.emulator.wire import model_response
 
-__all__ = ["RELEASED_STATES", "add_routes", "deployments_of", "instances_of", "used"]
+__all__ = [
+    "RELEASED_STATES",
+    "add_routes",
+    "deployments_of",
+    "instances_of",
+    "units",
+    "used",
+]
 
 #: States in which a deployment holds no instances.
 RELEASED_STATES = ("FAILED", "INACTIVE", "DELETED", "DELETING")
@@ -31,12 +38,15 @@ RELEASED_STATES = ("FAILED", "INACTIVE", "DELETED", "DELETING")
 def instances_of(deployment: Any) -> tuple[str | None, float]:
     """The limit a deployment draws on and how much of it (most instances it may run)."""
     model = deployment.model_deployment_configuration_details.model_configuration_details
-    instance = model.instance_configuration
+    return units(model.instance_configuration, model.scaling_policy)
+
+
+def units(instance: Any, policy: Any) -> tuple[str | None, float]:
+    """The limit an instance configuration and scaling policy draw on, and how much."""
     details = getattr(instance, "model_deployment_instance_shape_config_details", None)
     limit = shape_limit(instance.instance_shape_name or "", getattr(details, "ocpus", None))
     if limit is None:
         return None, 0.0
-    policy = model.scaling_policy
     count = getattr(policy, "instance_count", None)
     if count is None:  # autoscaling: its maximum may run
         policies = getattr(policy, "auto_scaling_policies", None) or []

@@ -92,6 +92,10 @@ def test_everything_present_passes_and_deploys(
     )
     availability = limits.get_resource_availability("data-science", LIMIT, COMPARTMENT).data
     assert (availability.used, availability.available) == (2, 2)
+    # Scaling to 3 replicas (6 OCPUs) exceeds it: OCI refuses the update.
+    assert strict.env.cli("scale", str(spec), "--replicas", "3", "--no-wait") == 1
+    assert "OCI 400 LimitExceeded" in capsys.readouterr().err
+    assert strict.env.cli("scale", str(spec), "--replicas", "2", "--no-wait") == 0
 
 
 @pytest.mark.parametrize(
