@@ -38,7 +38,19 @@ from oci_tei.emulator.config import EmulatorConfig
 from oci_tei.emulator.errors import OCIError, not_found
 from oci_tei.emulator.signature import Principal as SignedPrincipal
 
-__all__ = ["TENANCY", "OcirImage", "TenancyState"]
+__all__ = [
+    "OPEN_LIMIT",
+    "OPEN_POLICY",
+    "TENANCY",
+    "OcirImage",
+    "TenancyState",
+    "now",
+    "ocid",
+    "page",
+    "parse_image",
+    "region_name",
+    "require_compartment",
+]
 
 OPEN_POLICY = "allow any-user to manage all-resources in tenancy"
 #: Every Data Science limit of an open tenancy.
