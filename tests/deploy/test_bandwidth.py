@@ -126,3 +126,41 @@ def test_warning_counts_autoscaling_maximum(make_spec: SpecFactory) -> None:
     [warning] = bandwidth_warnings(spec)
     assert "~2800/s 4 x VM.GPU.A10.1" in warning
     assert math.isfinite(max_vectors_per_second(40, 768))
+
+
+@pytest.mark.parametrize(("encoding", "tolerance"), [("base64", 0.01), ("float", 0.03)])
+def test_the_model_matches_bytes_measured_on_the_wire(
+    emulator, tei_server, oci_config, encoding, tolerance
+) -> None:
+    """Body bytes the emulator's gateway carried for real signed calls, per vector."""
+    from oci_tei.client import EmbeddingClient
+
+    chunk = 500
+    texts = [f"{i:04d} " + "word " * ((chunk - 5) // 5) for i in range(64)]
+    assert {len(t) for t in texts} == {chunk}
+    emu = emulator()
+    url = emu.predict_url(emu.register_deployment(tei_server.url))
+    with EmbeddingClient(
+        endpoint=url, auth="api_key", config_file=str(oci_config), encoding_format=encoding
+    ) as client:
+        dimension = len(client.embed(texts)[0])
+    measured = emu.predict_bytes / len(texts)
+    # The gateway counts bodies only: the model without its per-request header overhead.
+    model = TrafficModel(chunk_bytes=chunk, request_overhead_bytes=0, batch_size=32)
+    assert measured == pytest.approx(bytes_per_vector(dimension, encoding, model), rel=tolerance)
+
+
+def test_request_header_overhead_matches_a_signed_request(oci_config) -> None:
+    """The ~1.2 KB of signed request headers in ``request_overhead_bytes`` is what we send."""
+    from oci_tei.settings import EmbeddingSettings
+
+    url = "https://modeldeployment.us-ashburn-1.oci.customer-oci.com/ocid1.datasciencemodeldeployment.oc1.iad.amaaaaaaexampleexampleexampleexampleexampleexample/predict"
+    signer = EmbeddingSettings(
+        endpoint=url, auth="api_key", config_file=str(oci_config)
+    ).request_signer()
+    body = b'{"input":["x"],"encoding_format":"base64"}'
+    headers = signer.sign(
+        "POST", url, {"content-type": "application/json", "user-agent": "oci-tei/0.1.0"}, body
+    )
+    size = len(f"POST {url} HTTP/1.1\r\n") + sum(len(k) + len(v) + 4 for k, v in headers.items())
+    assert size == pytest.approx(1200, rel=0.25)

@@ -7,9 +7,10 @@ server is used in the end-to-end tests.
 from __future__ import annotations
 
 import asyncio
-import threading
 
 from aiohttp import web
+
+from oci_tei.local._app_thread import AppThread
 
 
 async def _embeddings(request: web.Request) -> web.Response:
@@ -50,7 +51,7 @@ class StubContainer:
 
     def __init__(self) -> None:
         self.url = ""
-        self._loop = asyncio.new_event_loop()
+        self._thread = AppThread("stub-container")
         self._runner: web.AppRunner | None = None
 
     def start(self) -> StubContainer:
@@ -60,20 +61,18 @@ class StubContainer:
         app.router.add_post("/slow", _slow)
         app.router.add_post("/big", _big)
         app.router.add_post("/stream", _stream)
-        threading.Thread(target=self._loop.run_forever, daemon=True).start()
 
-        async def serve() -> None:
+        async def serve() -> str:
             self._runner = web.AppRunner(app)
             await self._runner.setup()
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
             await site.start()
             host, port = self._runner.addresses[0][:2]
-            self.url = f"http://{host}:{port}"
+            return f"http://{host}:{port}"
 
-        asyncio.run_coroutine_threadsafe(serve(), self._loop).result(10)
+        self.url = self._thread.start(serve, 10)
         return self
 
     def stop(self) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        runner = self._runner
+        self._thread.stop(runner.cleanup if runner is not None else None, 10)

@@ -36,39 +36,53 @@ def _post(url: str, signer, payload: object = None, **kw) -> requests.Response:
     )
 
 
-def test_forwards_to_predict_endpoint_and_route_header(emulator, stub, signer) -> None:
+# Routing, signing, limits and faults go through the real local TEI server (``tei_server``);
+# the stub only stands in for what no real model does on cue: stalls, streams, huge bodies.
+
+
+def test_forwards_to_predict_endpoint_and_route_header(emulator, tei_server, signer) -> None:
     emu = emulator()
-    ocid = emu.register_deployment(stub.url, "/v1/embeddings")
+    ocid = emu.register_deployment(tei_server.url, "/v1/embeddings")
     ok = _post(emu.predict_url(ocid), signer, headers={"opc-request-id": "rid-1"})
     assert ok.status_code == 200
-    assert ok.json()["route"] == "/v1/embeddings"
-    assert ok.headers["x-compute-type"] == "cpu"
-    assert "server-timing" not in ok.headers
+    assert ok.json()["object"] == "list"  # TEI's /v1/embeddings answered
+    assert ok.headers["x-compute-type"]  # TEI's compute headers are forwarded
     assert ok.headers["opc-request-id"] == "rid-1"
-    routed = _post(emu.predict_url(ocid), signer, headers={"route": "/predict"})
-    assert routed.status_code == 424
+    native = _post(emu.predict_url(ocid), signer, {"inputs": "hi"}, headers={"route": "/embed"})
+    assert native.status_code == 200
+    assert isinstance(native.json()[0], list)  # TEI's /embed: a bare list of vectors
+    routed = _post(emu.predict_url(ocid), signer, {"inputs": "hi"}, headers={"route": "/predict"})
+    assert routed.status_code == 424  # an embedding model is not a classifier
     assert routed.json()["error_type"] == "Backend"
 
 
-def test_default_route_is_predict(emulator, stub, signer) -> None:
+def test_server_timing_is_not_forwarded(emulator, stub, signer) -> None:
     emu = emulator()
-    ocid = emu.register_deployment(stub.url, predict_endpoint=None)
-    assert _post(emu.predict_url(ocid), signer).status_code == 424
+    ocid = emu.register_deployment(stub.url, "/v1/embeddings")
+    ok = _post(emu.predict_url(ocid), signer)
+    assert ok.headers["x-other"] == "1"
+    assert "server-timing" not in ok.headers
 
 
-def test_model_deployment_client_predict(emulator, stub, oci_config: Path) -> None:
+def test_default_route_is_predict(emulator, tei_server, signer) -> None:
     emu = emulator()
-    ocid = emu.register_deployment(stub.url)
+    ocid = emu.register_deployment(tei_server.url, predict_endpoint=None)
+    assert _post(emu.predict_url(ocid), signer, {"inputs": "hi"}).status_code == 424
+
+
+def test_model_deployment_client_predict(emulator, tei_server, oci_config: Path) -> None:
+    emu = emulator()
+    ocid = emu.register_deployment(tei_server.url)
     client = oci.model_deployment.ModelDeploymentClient(
         oci.config.from_file(str(oci_config)), service_endpoint=emu.url
     )
     response = client.predict(ocid, json.dumps({"input": ["a"]}))
-    assert json.loads(response.data)["route"] == "/v1/embeddings"
+    assert json.loads(response.data)["object"] == "list"
 
 
-def test_unknown_deployment_and_expired_token_are_404(emulator, stub, oci_keys) -> None:
+def test_unknown_deployment_and_expired_token_are_404(emulator, tei_server, oci_keys) -> None:
     emu = emulator()
-    ocid = emu.register_deployment(stub.url)
+    ocid = emu.register_deployment(tei_server.url)
     key = oci_keys.trusted.private_key
     signer = oci.auth.signers.SecurityTokenSigner(emu.issue_security_token(key.public_key()), key)
     assert _post(emu.predict_url(ocid), signer).status_code == 200
@@ -81,9 +95,9 @@ def test_unknown_deployment_and_expired_token_are_404(emulator, stub, oci_keys) 
     assert expired.json()["code"] == "NotAuthorizedOrNotFound"
 
 
-def test_bad_signature_on_predict_is_401(emulator, stub, signer) -> None:
+def test_bad_signature_on_predict_is_401(emulator, tei_server, signer) -> None:
     emu = emulator()
-    ocid = emu.register_deployment(stub.url)
+    ocid = emu.register_deployment(tei_server.url)
     request = requests.Request("POST", emu.predict_url(ocid), json={"input": ["a"]}).prepare()
     signer(request)
     request.body = b'{"input": ["b"]}'
@@ -100,9 +114,9 @@ def _raw(url: str, head: str, body: bytes = b"") -> tuple[int, dict]:
     return status, json.loads(data.split(b"\r\n\r\n", 1)[1] or b"{}")
 
 
-def test_length_required_and_payload_too_large(emulator, stub) -> None:
+def test_length_required_and_payload_too_large(emulator, tei_server) -> None:
     emu = emulator()
-    ocid = emu.register_deployment(stub.url)
+    ocid = emu.register_deployment(tei_server.url)
     host = urlparse(emu.url).netloc
     status, body = _raw(
         emu.url,
@@ -120,9 +134,9 @@ def test_length_required_and_payload_too_large(emulator, stub) -> None:
     assert (status, body["code"]) == (413, "PayloadTooLarge")
 
 
-def test_request_rate_limit(emulator, stub, signer) -> None:
+def test_request_rate_limit(emulator, tei_server, signer) -> None:
     emu = emulator(requests_per_second=3)
-    ocid = emu.register_deployment(stub.url)
+    ocid = emu.register_deployment(tei_server.url)
     statuses = [_post(emu.predict_url(ocid), signer).status_code for _ in range(8)]
     assert statuses[:3] == [200, 200, 200]
     assert 429 in statuses
@@ -158,18 +172,18 @@ def test_stream_endpoint(emulator, stub, signer) -> None:
     assert ok.text.count("data:") == 3
 
 
-def test_emulator_keeps_serving_after_resets(emulator, stub, signer) -> None:
+def test_emulator_keeps_serving_after_resets(emulator, tei_server, signer) -> None:
     emu = emulator(faults=FaultConfig(p_reset=1.0))
-    ocid = emu.register_deployment(stub.url)
+    ocid = emu.register_deployment(tei_server.url)
     with pytest.raises(requests.ConnectionError):
         _post(emu.predict_url(ocid), signer)
     assert requests.get(f"{emu.url}/n", auth=signer).status_code == 200
 
 
-def test_fault_rates_match_configuration(emulator, stub, signer) -> None:
+def test_fault_rates_match_configuration(emulator, tei_server, signer) -> None:
     faults = FaultConfig(p_429=0.2, p_500=0.05, p_503=0.1, p_reset=0.05, retry_after_s=3)
     emu = emulator(faults=faults, seed=7, requests_per_second=0)
-    ocid = emu.register_deployment(stub.url)
+    ocid = emu.register_deployment(tei_server.url)
     session = requests.Session()
     seen: dict[str, int] = {}
     total = 400
@@ -188,12 +202,12 @@ def test_fault_rates_match_configuration(emulator, stub, signer) -> None:
     assert emu.fault_counts["429"] == seen["429"]
 
 
-def test_same_seed_same_faults(emulator, stub, signer) -> None:
+def test_same_seed_same_faults(emulator, tei_server, signer) -> None:
     faults = FaultConfig(p_429=0.3, p_503=0.3)
 
     def statuses() -> list[int]:
         emu = emulator(faults=faults, seed=11, requests_per_second=0)
-        ocid = emu.register_deployment(stub.url)
+        ocid = emu.register_deployment(tei_server.url)
         return [_post(emu.predict_url(ocid), signer).status_code for _ in range(30)]
 
     first = statuses()
@@ -201,9 +215,9 @@ def test_same_seed_same_faults(emulator, stub, signer) -> None:
     assert {200, 429, 503} <= set(first)
 
 
-def test_latency_and_bandwidth(emulator, stub, signer) -> None:
+def test_latency_and_bandwidth(emulator, tei_server, stub, signer) -> None:
     emu = emulator(rtt_ms=300)
-    ocid = emu.register_deployment(stub.url)
+    ocid = emu.register_deployment(tei_server.url)
     started = time.perf_counter()
     assert _post(emu.predict_url(ocid), signer).status_code == 200
     assert time.perf_counter() - started >= 0.3

@@ -5,9 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow  # the whole demo: emulator, deploy, both frameworks
 def test_demo_runs_offline(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "examples.demo", "--output-dir", str(tmp_path)],

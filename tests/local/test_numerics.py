@@ -117,6 +117,7 @@ def prompted_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Back
     return root, load_backend(str(root))
 
 
+@pytest.mark.slow  # loads another model
 def test_local_model_directory_with_prompts(
     start_tei_server: Callable[..., LocalServer], prompted_model: tuple[Path, Backend]
 ) -> None:
@@ -135,6 +136,7 @@ def test_local_model_directory_with_prompts(
     )
 
 
+@pytest.mark.slow  # loads another model
 def test_default_prompts(
     start_tei_server: Callable[..., LocalServer], prompted_model: tuple[Path, Backend]
 ) -> None:
@@ -156,6 +158,7 @@ def test_default_prompts(
         ).start()
 
 
+@pytest.mark.slow  # loads another model
 def test_float16(start_tei_server: Callable[..., LocalServer], tei_server: LocalServer) -> None:
     backend = load_backend(dtype="float16")
     server = start_tei_server(dtype="float16", backend=backend)
@@ -166,6 +169,7 @@ def test_float16(start_tei_server: Callable[..., LocalServer], tei_server: Local
     assert cosine(half, full).min() > 0.999
 
 
+@pytest.mark.slow  # loads another model
 def test_splade(tmp_path: Path) -> None:
     root = tiny_masked_lm_dir(tmp_path / "splade")
     backend = load_backend(str(root), pooling="splade")
