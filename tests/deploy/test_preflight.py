@@ -107,6 +107,12 @@ def test_everything_present_passes_and_deploys(
             "compartment",
             "compartment ocid1.compartment.oc1..aaaaaaaamissing cannot be read",
         ),
+        (
+            {"region": "eu-frankfurt-1"},
+            {},
+            "identity",
+            "is not subscribed to us-ashburn-1 (subscribed: eu-frankfurt-1)",
+        ),
         ({}, {"project_id": "ocid1.datascienceproject.oc1.iad.aaaamissing"}, "project", "404"),
         ({}, {"infrastructure.shape": "VM.Standard.E5.Flex"}, "shape", "is not offered"),
         ({"limits": {LIMIT: 1}}, {}, "limits", f"{LIMIT}: 1 OCPUs available, 2 needed"),
@@ -296,3 +302,31 @@ def test_an_unreadable_policy_list_is_a_warning(
     )
     assert f"policies not readable in compartment id {hidden} (404 NotAuthorizedOrNotFound)" in out
     assert "ok    iam: you: manage data-science-model-deployments" in out
+
+
+LOG_GROUP = "ocid1.loggroup.oc1.iad.aaaaaaaagroup"
+LOG = "ocid1.log.oc1.iad.aaaaaaaalog"
+LOGS = {"logs.access": {"log_group_id": LOG_GROUP, "log_id": LOG}}
+LOG_CONTENT = (
+    "allow any-user to use log-content in tenancy where ALL "
+    "{request.principal.type='datasciencemodeldeployment'}"
+)
+
+
+def test_logs_present_and_the_log_content_statement(
+    make_strict: MakeStrict, capsys: pytest.CaptureFixture[str]
+) -> None:
+    strict = make_strict(policies=(*POLICIES, LOG_CONTENT), logs=[f"{LOG_GROUP}/{LOG}"])
+    spec = strict.spec_file("logs", **LOGS)
+    assert strict.env.cli("doctor", str(spec)) == 0
+    out = capsys.readouterr().out
+    assert f"ok    logs: log {LOG} in log group" in out
+    assert (
+        f"use log-content in tenancy (write the access and predict logs); granted by: {LOG_CONTENT}"
+        in out
+    )
+
+    # Without the statement the deployment could not write its logs.
+    bare = make_strict(policies=POLICIES, logs=[f"{LOG_GROUP}/{LOG}"])
+    _, err = _refused(bare, bare.spec_file("nologs", **LOGS), capsys)
+    assert f"fix: add the policy statement: {LOG_CONTENT}" in err
