@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from oci_tei.deploy.errors import DeployError, OwnershipError
+from oci_tei.deploy.progress import list_all
 from oci_tei.deploy.session import DeploySession
 from oci_tei.deploy.spec import OWNER_TAG, DeploySpec
 
@@ -35,12 +36,10 @@ def get_deployment(session: DeploySession, deployment_id: str) -> Any:
 
 def find_deployments(session: DeploySession, spec: DeploySpec) -> list[Any]:
     """This spec's deployments (by ownership tag), newest first, deleted ones left out."""
-    import oci
-
     client = session.data_science(spec.region)
-    summaries = oci.pagination.list_call_get_all_results(
+    summaries = list_all(
         client.list_model_deployments, spec.compartment_id, project_id=spec.project_id
-    ).data
+    )
     owned = [
         item
         for item in summaries

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from oci_tei.deploy.progress import list_all
 from oci_tei.deploy.session import DeploySession
 from oci_tei.deploy.spec import DeploySpec
 
@@ -17,18 +18,16 @@ __all__ = ["ensure_model"]
 
 def ensure_model(session: DeploySession, spec: DeploySpec) -> str:
     """The OCID of this spec's model by reference: found by its tags, or created."""
-    import oci
-
     from oci_tei.deploy.ads_resources import build_model
 
     client = session.data_science(spec.region)
     wanted = spec.model_tags()
-    models = oci.pagination.list_call_get_all_results(
+    models = list_all(
         client.list_models,
         spec.compartment_id,
         project_id=spec.project_id,
         lifecycle_state="ACTIVE",
-    ).data
+    )
     for model in sorted(models, key=lambda item: item.time_created, reverse=True):
         tags = model.freeform_tags or {}
         if not all(tags.get(key) == value for key, value in wanted.items()):

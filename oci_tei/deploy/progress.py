@@ -26,6 +26,7 @@ __all__ = [
     "WORK_REQUEST_DONE",
     "WorkRequestWatcher",
     "backoff",
+    "list_all",
     "wait_for_deployment",
     "wait_until_active",
 ]
@@ -35,6 +36,16 @@ WORK_REQUEST_DONE = ("SUCCEEDED", "FAILED", "CANCELED")
 _FIRST_POLL_S = 1.0
 #: With nothing new for this long, a line says the wait goes on (GPU shapes take minutes).
 HEARTBEAT_S = 120.0
+
+
+def list_all(list_call: Callable[..., Any], *args: Any, **kwargs: Any) -> list[Any]:
+    """Every item of an oci SDK List call: the SDK's pagination helper follows ``opc-next-page``.
+
+    OCI pages every List; reading only ``.data`` of the first answer loses the rest.
+    """
+    import oci
+
+    return list(oci.pagination.list_call_get_all_results(list_call, *args, **kwargs).data)
 
 
 def backoff(cap_s: float) -> Iterator[float]:
@@ -72,9 +83,9 @@ class WorkRequestWatcher:
     def _requests(self) -> list[Any]:
         if self.work_request_id is not None:
             return [self.client.get_work_request(self.work_request_id).data]
-        listed = self.client.list_work_requests(
-            self.compartment_id, resource_id=self.deployment_id
-        ).data
+        listed = list_all(
+            self.client.list_work_requests, self.compartment_id, resource_id=self.deployment_id
+        )
         return sorted(listed, key=lambda request: request.time_accepted)
 
     def poll(self) -> list[str]:
@@ -88,10 +99,10 @@ class WorkRequestWatcher:
             if self._status.get(request.id) != status:
                 self._status[request.id] = status
                 echo(f"  {request.operation_type}: {status[0]} {status[1]:.0f}%")
-            for entry in self.client.list_work_request_logs(request.id).data:
+            for entry in list_all(self.client.list_work_request_logs, request.id):
                 if self._is_new(request.id, "log", entry.timestamp, entry.message):
                     echo(f"    {entry.message}")
-            for error in self.client.list_work_request_errors(request.id).data:
+            for error in list_all(self.client.list_work_request_errors, request.id):
                 errors.append(f"{error.code}: {error.message}")
                 if self._is_new(request.id, "error", error.timestamp, error.message):
                     echo(f"    error {error.code}: {error.message}")

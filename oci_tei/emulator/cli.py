@@ -67,7 +67,8 @@ def configure_emulate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rtt-ms", type=float, default=0.0, help="added round-trip time")
     parser.add_argument(
         "--bandwidth-mbps", type=float, default=10.0,
-        help="bandwidth cap of predict calls (OCI default 10); 0 disables",
+        help="0 turns predict throttling off; otherwise each deployment is throttled at its "
+        "own bandwidthMbps (OCI default 10), registered targets at this value",
     )  # fmt: skip
     parser.add_argument("--rps", type=float, default=150.0, help="tenancy requests/second (0: off)")
     parser.add_argument("--predict-timeout-s", type=float, default=60.0)
@@ -116,6 +117,10 @@ def configure_emulate(parser: argparse.ArgumentParser) -> None:
         help="an OCI Logging log (in the tenancy); repeatable",
     )  # fmt: skip
     parser.add_argument(
+        "--page-size", type=int, default=10,
+        help="items per page of every List call without limit (OCI pages them too)",
+    )  # fmt: skip
+    parser.add_argument(
         "--write-config", type=Path, default=None, metavar="DIR",
         help="make a throwaway API key, trust it, and write DIR/config (profile DEFAULT) "
         "for --config-file of the oci SDK, ADS or oci-tei; written once the emulator serves",
@@ -135,6 +140,7 @@ def run_emulate(args: argparse.Namespace) -> int:
             region=args.region,
             rtt_ms=args.rtt_ms,
             bandwidth_mbps=args.bandwidth_mbps or None,
+            page_size=args.page_size,
             requests_per_second=args.rps,
             predict_timeout_s=args.predict_timeout_s,
             seed=args.seed,

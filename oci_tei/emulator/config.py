@@ -23,6 +23,13 @@ OCI_MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 OCI_PREDICT_TIMEOUT_S = 60.0
 OCI_TENANCY_RPS = 150.0
 OCI_DEFAULT_BANDWIDTH_MBPS = 10.0
+#: The demo's project (deploy/demo-minilm-emulator.yaml), which exists from the start.
+DEMO_PROJECT = (
+    "ocid1.datascienceproject.oc1.iad.aaaaaaaaociteidemo",
+    "ocid1.compartment.oc1..aaaaaaaaociteidemo",
+)
+#: Default page size of every List call: small, so a client that reads one page is caught.
+DEFAULT_PAGE_SIZE = 10
 #: Signed requests may be this far from the server clock (OCI request signatures, draft-cavage).
 OCI_CLOCK_SKEW_S = 300.0
 
@@ -110,8 +117,9 @@ class EmulatorConfig:
         tenancy_id: the tenancy of instance and resource principals the emulator issues.
         namespace: the Object Storage namespace.
         rtt_ms: emulated round-trip time added to each predict call.
-        bandwidth_mbps: bandwidth cap on predict request and response bytes; None or 0
-            disables it.
+        bandwidth_mbps: None or 0 turns predict throttling off; otherwise each deployment
+            is throttled at its own ``bandwidthMbps`` (request and response bytes), and
+            targets registered with ``register_deployment`` at this value.
         bandwidth_backlog_s: a predict call arriving when the bandwidth queue holds more
             than this many seconds of bytes gets 429 (LB bandwidth limit exceeded).
         requests_per_second: tenancy request-rate limit on predict calls; 0 disables it.
@@ -134,6 +142,12 @@ class EmulatorConfig:
         user_groups: the groups every user the emulator trusts belongs to.
         compartments: compartments below the tenancy, name -> OCID.
         logs: OCI Logging logs, ``<log group OCID>/<log OCID>``.
+        page_size: items per page of every List call without ``limit`` (tests use 1).
+        projects: ``(project OCID, compartment OCID)`` of Data Science projects that exist
+            from the start (others are made with CreateProject); creates naming any other
+            project get 404.
+        drop_create_answers: the first N CreateModelDeployment calls are carried out but
+            their answers are lost (the connection is cut), to test ``opc-retry-token``.
     """
 
     host: str = "127.0.0.1"
@@ -164,6 +178,9 @@ class EmulatorConfig:
     user_groups: Sequence[str] = ("oci-tei-users",)
     compartments: Mapping[str, str] = field(default_factory=dict)
     logs: Sequence[str] = ()
+    page_size: int = DEFAULT_PAGE_SIZE
+    projects: Sequence[tuple[str, str]] = (DEMO_PROJECT,)
+    drop_create_answers: int = 0
 
     def __post_init__(self) -> None:
         if not 0 <= self.port < 65536:
@@ -177,5 +194,9 @@ class EmulatorConfig:
             raise ValueError("max_payload_bytes and predict_timeout_s must be positive")
         if any(value < 0 for value in self.limits.values()):
             raise ValueError(f"limits must not be negative: {dict(self.limits)}")
+        if not 1 <= self.page_size <= 1000:
+            raise ValueError(f"page_size must lie in 1..1000: {self.page_size}")
+        if self.drop_create_answers < 0:
+            raise ValueError("drop_create_answers must not be negative")
         if self.container_runner not in ("subprocess", "inprocess"):
             raise ValueError(f"unknown container_runner {self.container_runner!r}")

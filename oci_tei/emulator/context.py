@@ -55,12 +55,18 @@ class GatewayTarget:
         container_url: base URL of the running container; None while it is not running.
         predict_endpoint: ``MODEL_DEPLOY_PREDICT_ENDPOINT``; None means ``/predict``.
         active: whether the deployment is ACTIVE (only then are calls forwarded).
+        routes: the container paths a ``route`` header may name (the predict endpoint and
+            the deployment's ``customHttpEndpoints``); None accepts any (targets registered
+            with ``Emulator.register_deployment``).
+        shaper: the deployment's own load-balancer bandwidth (its ``bandwidthMbps``).
     """
 
     ocid: str
     container_url: str | None
     predict_endpoint: str | None = None
     active: bool = True
+    routes: tuple[str, ...] | None = None
+    shaper: BandwidthShaper = field(default_factory=lambda: BandwidthShaper(None))
 
 
 @dataclass
@@ -74,7 +80,7 @@ class EmulatorContext:
         ca: signs instance certificates and checks chains.
         data_dir: root of stored objects and deployed model directories.
         targets: predict targets by deployment OCID.
-        shaper: the emulated link.
+        shaper: counts the bytes of every predict call (each target throttles its own).
         limiter: the tenancy request-rate limit.
         faults: the fault injector.
         base_url: the emulator's own URL, once serving.
@@ -95,9 +101,33 @@ class EmulatorContext:
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
-        self.shaper = BandwidthShaper(self.config.bandwidth_mbps)
+        # Counts every predict byte (benchmarks read it); each target throttles its own.
+        self.shaper = BandwidthShaper(None)
         self.limiter = RateLimiter(self.config.requests_per_second)
         self.faults = FaultInjector(self.config.faults, self.config.seed)
+
+    def target(
+        self,
+        ocid: str,
+        container_url: str | None,
+        predict_endpoint: str | None,
+        *,
+        routes: tuple[str, ...] | None = None,
+        bandwidth_mbps: float | None = None,
+    ) -> GatewayTarget:
+        """A predict target throttled at ``bandwidth_mbps`` (the emulator's default if None).
+
+        ``EmulatorConfig.bandwidth_mbps`` None or 0 turns throttling off for every target.
+        """
+        enabled = bool(self.config.bandwidth_mbps)
+        rate = (bandwidth_mbps or self.config.bandwidth_mbps) if enabled else None
+        return GatewayTarget(
+            ocid,
+            container_url,
+            predict_endpoint,
+            routes=routes,
+            shaper=BandwidthShaper(rate, bytes_counter=self.shaper),
+        )
 
     def authenticate(
         self,

@@ -1,9 +1,16 @@
 """Data Science control plane: models (by reference), model deployments, work requests, shapes.
 
 Deployments follow OCI's lifecycle (CREATING → ACTIVE or FAILED, UPDATING, INACTIVE,
-DELETING → DELETED), each change tracked by a work request with ``percentComplete``,
-errors and logs. Activation materializes the model's referenced objects under
-``/opt/ds/model/deployed_model`` and starts the container (:mod:`.containers`).
+NEEDS_ATTENTION, DELETING → DELETED), each change tracked by a work request with
+``percentComplete``, errors and logs. Activation materializes the model's referenced
+objects under ``/opt/ds/model/deployed_model`` and starts the container (:mod:`.containers`).
+
+The control plane keeps OCI's documented contract (:mod:`oci_tei.contract`): creates and
+updates are validated (:mod:`.validation`, 400 InvalidParameter), updates follow the
+lifecycle rules (409 IncorrectState, one live-update group at a time), the project and an
+ACTIVE model must exist, every List paginates (:mod:`.paging`), etags change only with the
+resource and ``if-match`` is honoured (412), and ``opc-retry-token`` makes creates
+idempotent (:mod:`.idempotency`).
 """
 
 from __future__ import annotations
@@ -11,11 +18,11 @@ from __future__ import annotations
 __all__ = ["STATE", "DataScienceState", "StoredModel", "WorkRequestRecord", "add_routes"]
 
 import asyncio
+import copy
 import datetime as dt
 import io
 import json
 import shutil
-import uuid
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,38 +31,27 @@ from typing import Any
 
 from aiohttp import web
 
+from oci_tei.contract.updates import LIVE_UPDATE_STATES, group_of, live_update_problem
 from oci_tei.emulator.authorization import check_create, check_update, provisioning_failure
+from oci_tei.emulator.changes import changed_fields
 from oci_tei.emulator.containers import (
     DEPLOYED_MODEL_ROOT,
     ContainerError,
     ContainerManager,
     ContainerSpec,
 )
-from oci_tei.emulator.context import EmulatorContext, GatewayTarget, logger, new_ocid
+from oci_tei.emulator.context import EmulatorContext, logger, new_ocid
 from oci_tei.emulator.errors import OCIError, conflict, invalid_parameter, not_found
 from oci_tei.emulator.gateway import CONTEXT
+from oci_tei.emulator.idempotency import Etags, RetryTokens
 from oci_tei.emulator.objectstorage import STORE, ObjectStore, link_or_copy
-from oci_tei.emulator.tenancy import TENANCY
-from oci_tei.emulator.wire import from_wire, model_response
+from oci_tei.emulator.paging import page_of
+from oci_tei.emulator.validation import check_model_ready, deployment_problems, raise_problems
+from oci_tei.emulator.wire import from_wire, model_response, to_wire
 
 SERVICE = "data_science"
 API = "/20190101"
 CONTAINERS = web.AppKey("oci_tei_containers", ContainerManager)
-
-#: Shapes offered by ListModelDeploymentShapes: name, ocpus, memory GB, family, GPUs.
-SHAPES = (
-    ("VM.Standard.E4.Flex", 64, 1024, "STANDARD", 0),
-    ("VM.Standard3.Flex", 32, 512, "STANDARD", 0),
-    ("VM.Optimized3.Flex", 18, 256, "OPTIMIZED", 0),
-    ("VM.GPU.A10.1", 15, 240, "GPU", 1),
-    ("VM.GPU.A10.2", 30, 480, "GPU", 2),
-    ("BM.GPU.A10.4", 64, 1024, "GPU", 4),
-    ("BM.GPU.A100-v2.8", 128, 2048, "GPU", 8),
-    ("BM.GPU.H100.8", 112, 2048, "GPU", 8),
-    ("BM.GPU.L40S.4", 112, 1024, "GPU", 4),
-    ("VM.GPU2.1", 12, 72, "GPU", 1),
-    ("VM.GPU3.1", 6, 90, "GPU", 1),
-)
 
 
 def _now() -> dt.datetime:
@@ -119,16 +115,25 @@ class DataScienceState:
     work_requests: dict[str, WorkRequestRecord] = field(default_factory=dict)
     projects: dict[str, Any] = field(default_factory=dict)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    etags: Etags = field(default_factory=Etags)
+    retry_tokens: RetryTokens = field(default_factory=RetryTokens)
+    dropped_answers: int = 0
 
 
 STATE = web.AppKey("oci_tei_data_science", DataScienceState)
 
 
 async def _json(request: web.Request, type_name: str) -> Any:
+    return (await _raw_and_model(request, type_name))[1]
+
+
+async def _raw_and_model(request: web.Request, type_name: str) -> tuple[dict[str, Any], Any]:
+    """The authenticated body as raw wire JSON (for validation) and as the SDK model."""
     ctx: EmulatorContext = request.app[CONTEXT]
     body = await request.read()
     ctx.authenticate(request, body)
-    return from_wire(SERVICE, body, type_name)
+    model = from_wire(SERVICE, body, type_name)  # 400 unless a JSON object
+    return json.loads(body), model
 
 
 def _auth(request: web.Request, body: bytes = b"") -> None:
@@ -143,8 +148,40 @@ def _list_query(request: web.Request) -> Mapping[str, str]:
     return request.query
 
 
-def _etag() -> str:
-    return uuid.uuid4().hex
+def _etag(request: web.Request, ocid: str) -> str:
+    return request.app[STATE].etags.current(ocid)
+
+
+def _changed(request: web.Request, ocid: str) -> str:
+    return request.app[STATE].etags.changed(ocid)
+
+
+def _page(request: web.Request, items: list[Any]) -> web.Response:
+    """One page of a List call's items, with ``opc-next-page`` when more follow."""
+    chunk, headers = page_of(request, items, request.app[CONTEXT].config.page_size)
+    return model_response(SERVICE, chunk, headers=headers)
+
+
+def _replayed(request: web.Request, found: Mapping[str, Any]) -> Any | None:
+    """The resource an earlier create with this ``opc-retry-token`` made, if any."""
+    ocid = request.app[STATE].retry_tokens.made_by(request)
+    return None if ocid is None else found.get(ocid)
+
+
+def _project(request: web.Request, project_id: str | None) -> Any:
+    """The project a create names; it must exist.
+
+    Raises:
+        OCIError: 404 NotAuthorizedOrNotFound.
+    """
+    project = request.app[STATE].projects.get(project_id or "")
+    if project is None:
+        raise OCIError(
+            404,
+            "NotAuthorizedOrNotFound",
+            f"Authorization failed or requested project {project_id} not found.",
+        )
+    return project
 
 
 def _matches(query: Mapping[str, str], **fields: Any) -> bool:
@@ -167,6 +204,8 @@ async def create_project(request: web.Request) -> web.Response:
     import oci
 
     details = await _json(request, "CreateProjectDetails")
+    if replayed := _replayed(request, request.app[STATE].projects):
+        return model_response(SERVICE, replayed, headers={"etag": _etag(request, replayed.id)})
     ctx: EmulatorContext = request.app[CONTEXT]
     project = oci.data_science.models.Project(
         id=new_ocid("datascienceproject", ctx.config.region),
@@ -176,21 +215,29 @@ async def create_project(request: web.Request) -> web.Response:
     )
     _copy_fields(project, details)
     request.app[STATE].projects[project.id] = project
-    return model_response(SERVICE, project, headers={"etag": _etag()})
+    request.app[STATE].retry_tokens.remember(request, project.id)
+    return model_response(SERVICE, project, headers={"etag": _etag(request, project.id)})
 
 
 async def get_project(request: web.Request) -> web.Response:
-    """GetProject (any project OCID is accepted as existing)."""
+    """GetProject: the emulator's seeded projects (``EmulatorConfig.projects``) and created ones."""
+    _auth(request)
+    project = _project(request, request.match_info["id"])
+    return model_response(SERVICE, project, headers={"etag": _etag(request, project.id)})
+
+
+def seed_project(state: DataScienceState, project_id: str, compartment_id: str) -> None:
+    """Make a project exist from the start (the demo's, or a test's)."""
     import oci
 
-    _auth(request)
-    pid = request.match_info["id"]
-    if request.app[TENANCY].strict and pid not in request.app[STATE].projects:
-        raise not_found("project")
-    project = request.app[STATE].projects.get(pid) or oci.data_science.models.Project(
-        id=pid, display_name="project", lifecycle_state="ACTIVE", time_created=_now()
+    state.projects[project_id] = oci.data_science.models.Project(
+        id=project_id,
+        display_name="project",
+        compartment_id=compartment_id,
+        lifecycle_state="ACTIVE",
+        time_created=_now(),
+        created_by="ocid1.user.oc1..emulator",
     )
-    return model_response(SERVICE, project, headers={"etag": _etag()})
 
 
 # -- models ---------------------------------------------------------------------------------
@@ -210,6 +257,10 @@ async def create_model(request: web.Request) -> web.Response:
     details = await _json(request, "CreateModelDetails")
     if not details.compartment_id or not details.project_id:
         raise invalid_parameter("compartmentId and projectId are required.")
+    stored_models = request.app[STATE].models
+    if replayed := _replayed(request, {k: v.model for k, v in stored_models.items()}):
+        return model_response(SERVICE, replayed, headers={"etag": _etag(request, replayed.id)})
+    _project(request, details.project_id)
     ctx: EmulatorContext = request.app[CONTEXT]
     model = oci.data_science.models.Model(
         id=new_ocid("datasciencemodel", ctx.config.region),
@@ -221,27 +272,33 @@ async def create_model(request: web.Request) -> web.Response:
     )
     _copy_fields(model, details)
     request.app[STATE].models[model.id] = StoredModel(model)
-    return model_response(SERVICE, model, headers={"etag": _etag()})
+    request.app[STATE].retry_tokens.remember(request, model.id)
+    return model_response(SERVICE, model, headers={"etag": _etag(request, model.id)})
 
 
 async def get_model(request: web.Request) -> web.Response:
     """GetModel."""
     _auth(request)
-    return model_response(SERVICE, _model(request).model, headers={"etag": _etag()})
+    model = _model(request).model
+    return model_response(SERVICE, model, headers={"etag": _etag(request, model.id)})
 
 
 async def update_model(request: web.Request) -> web.Response:
-    """UpdateModel."""
+    """UpdateModel (``if-match`` honoured)."""
     details = await _json(request, "UpdateModelDetails")
     stored = _model(request)
+    request.app[STATE].etags.check_if_match(request, stored.model.id)
     _copy_fields(stored.model, details)
-    return model_response(SERVICE, stored.model, headers={"etag": _etag()})
+    return model_response(
+        SERVICE, stored.model, headers={"etag": _changed(request, stored.model.id)}
+    )
 
 
 async def delete_model(request: web.Request) -> web.Response:
-    """DeleteModel."""
+    """DeleteModel (``if-match`` honoured)."""
     _auth(request)
     stored = _model(request)
+    request.app[STATE].etags.check_if_match(request, stored.model.id)
     stored.model.lifecycle_state = "DELETED"
     request.app[STATE].models.pop(stored.model.id, None)
     return web.Response(status=204)
@@ -266,7 +323,7 @@ async def list_models(request: web.Request) -> web.Response:
         summary = oci.data_science.models.ModelSummary()
         _copy_fields(summary, m)
         summaries.append(summary)
-    return model_response(SERVICE, summaries)
+    return _page(request, summaries)
 
 
 async def create_model_artifact(request: web.Request) -> web.Response:
@@ -281,7 +338,7 @@ async def create_model_artifact(request: web.Request) -> web.Response:
     )
     if _reference_description(body) is not None:
         stored.model.is_model_by_reference = True
-    return web.Response(headers={"etag": _etag()})
+    return web.Response(headers={"etag": _changed(request, stored.model.id)})
 
 
 async def get_model_artifact(request: web.Request) -> web.Response:
@@ -293,7 +350,7 @@ async def get_model_artifact(request: web.Request) -> web.Response:
     headers = {
         "content-disposition": stored.artifact_disposition,
         "content-length": str(len(stored.artifact)),
-        "etag": _etag(),
+        "etag": _etag(request, stored.model.id),
         "last-modified": "Thu, 01 Jan 2026 00:00:00 GMT",
     }
     if request.method == "HEAD":
@@ -318,7 +375,8 @@ async def provenance(request: web.Request) -> web.Response:
     stored = _model(request)
     stored.provenance = oci.data_science.models.ModelProvenance()
     _copy_fields(stored.provenance, details)
-    return model_response(SERVICE, stored.provenance, headers={"etag": _etag()})
+    headers = {"etag": _changed(request, stored.model.id)}
+    return model_response(SERVICE, stored.provenance, headers=headers)
 
 
 def _reference_description(artifact: bytes) -> dict[str, Any] | None:
@@ -406,19 +464,19 @@ async def list_work_requests(request: web.Request) -> web.Response:
         items.append(summary)
     # Time fields sort newest first unless asked otherwise (the API's documented default).
     items.sort(key=lambda item: item.time_accepted, reverse=q.get("sortOrder") != "ASC")
-    return model_response(SERVICE, items)
+    return _page(request, items)
 
 
 async def list_work_request_errors(request: web.Request) -> web.Response:
-    """ListWorkRequestErrors."""
+    """ListWorkRequestErrors (paginated)."""
     _auth(request)
-    return model_response(SERVICE, _work_request(request).errors)
+    return _page(request, list(_work_request(request).errors))
 
 
 async def list_work_request_logs(request: web.Request) -> web.Response:
-    """ListWorkRequestLogs."""
+    """ListWorkRequestLogs (paginated)."""
     _auth(request)
-    return model_response(SERVICE, _work_request(request).logs)
+    return _page(request, list(_work_request(request).logs))
 
 
 # -- model deployments ----------------------------------------------------------------------
@@ -451,7 +509,10 @@ def _spec(request: web.Request, deployment: Any, record: WorkRequestRecord) -> C
     refused = provisioning_failure(request.app, deployment, stored.artifact or b"")
     if refused:  # --strict: IAM, OCIR and logs, in the order OCI provisions
         raise ContainerError(refused)
-    root = ctx.data_dir / "deployments" / deployment.id / "deployed_model"
+    # One directory per activation: a live update must not pull the files from under the
+    # container that keeps serving until the new one is healthy.
+    activation = record.request.id.rsplit(".", 1)[-1][-12:]
+    root = ctx.data_dir / "deployments" / deployment.id / activation / "deployed_model"
     count, size = _materialize(request.app[STORE], stored, root)
     record.log(
         f"Downloaded the model artifact: {count} files ({size / 1e6:.1f} MB) "
@@ -501,21 +562,70 @@ def _materialize(store: ObjectStore, stored: StoredModel, root: Path) -> tuple[i
     return len(laid_out), sum(path.stat().st_size for path in laid_out.values())
 
 
-def _referenced_files(store: ObjectStore, entry: dict[str, Any]) -> dict[str, Path]:
+def _referenced_files(store: ObjectStore, entry: Any) -> dict[str, Path]:
+    """The files one ``models[]`` entry of a by-reference description names.
+
+    Raises:
+        ContainerError: The entry lacks ``namespace`` or ``bucketName`` (OCI fails the
+            deployment: the artifact cannot be read), or names objects it cannot read.
+    """
+    if not isinstance(entry, dict) or not entry.get("namespace") or not entry.get("bucketName"):
+        raise ContainerError(
+            "the model artifact cannot be read: its modelOSSReferenceDescription entry needs "
+            "namespace and bucketName"
+        )
     namespace, bucket = entry["namespace"], entry["bucketName"]
     objects = entry.get("objects") or []
     if not objects:
         return store.files_under(namespace, bucket, entry.get("prefix", ""))
+    if not all(isinstance(item, dict) and item.get("name") for item in objects):
+        raise ContainerError("the model artifact cannot be read: every object needs a name")
     return {
         item["name"]: store.version_file(namespace, bucket, item["name"], item.get("version"))
         for item in objects
     }
 
 
-async def _activate(request: web.Request, deployment: Any, record: WorkRequestRecord) -> None:
-    """CREATING/UPDATING → ACTIVE (container healthy) or FAILED.
+def _routes(env: Any) -> tuple[str, ...]:
+    """The container paths a deployment declares: its predict endpoint and custom endpoints."""
+    variables = getattr(env, "environment_variables", None) or {}
+    routes = [variables.get("MODEL_DEPLOY_PREDICT_ENDPOINT") or "/predict"]
+    for endpoint in getattr(env, "custom_http_endpoints", None) or []:
+        if endpoint.endpoint_uri_suffix and "POST" in (endpoint.http_methods or []):
+            routes.append(endpoint.endpoint_uri_suffix)
+    return tuple(dict.fromkeys(routes))
+
+
+def _publish(request: web.Request, deployment: Any, container_url: str | None) -> None:
+    """Point the predict gateway at the deployment's container, routes and bandwidth."""
+    ctx: EmulatorContext = request.app[CONTEXT]
+    config = deployment.model_deployment_configuration_details
+    env = config.environment_configuration_details
+    variables = getattr(env, "environment_variables", None) or {}
+    bandwidth = config.model_configuration_details.bandwidth_mbps
+    with ctx.lock:
+        current = ctx.targets.get(deployment.id)
+        url = container_url or (current.container_url if current else None)
+        ctx.targets[deployment.id] = ctx.target(
+            deployment.id,
+            url,
+            variables.get("MODEL_DEPLOY_PREDICT_ENDPOINT"),
+            routes=_routes(env),
+            bandwidth_mbps=bandwidth,
+        )
+
+
+async def _activate(
+    request: web.Request,
+    deployment: Any,
+    record: WorkRequestRecord,
+    previous: Any | None = None,
+) -> None:
+    """CREATING/UPDATING → ACTIVE (container healthy), else FAILED or NEEDS_ATTENTION.
 
     An update starts the new container while the old one keeps serving, then swaps them.
+    A live update (``previous``: the configuration being replaced) that fails leaves the
+    old container serving and the deployment NEEDS_ATTENTION with its old configuration.
     """
     ctx: EmulatorContext = request.app[CONTEXT]
     containers = request.app[CONTAINERS]
@@ -530,20 +640,26 @@ async def _activate(request: web.Request, deployment: Any, record: WorkRequestRe
         record.progress("IN_PROGRESS", 50.0)
         container = await containers.start(deployment.id, spec)
     except ContainerError as exc:
-        with ctx.lock:
-            ctx.targets.pop(deployment.id, None)
-        await containers.stop(deployment.id)
-        deployment.lifecycle_state = "FAILED"
-        deployment.lifecycle_details = str(exc)
+        if previous is not None:
+            deployment.model_deployment_configuration_details = previous
+            deployment.lifecycle_state = "NEEDS_ATTENTION"
+            deployment.lifecycle_details = (
+                f"The update failed; the previous version still serves: {exc}"
+            )
+        else:
+            with ctx.lock:
+                ctx.targets.pop(deployment.id, None)
+            await containers.stop(deployment.id)
+            deployment.lifecycle_state = "FAILED"
+            deployment.lifecycle_details = str(exc)
+        _changed(request, deployment.id)
         record.fail(str(exc))
-        logger.warning("deployment %s FAILED: %s", deployment.id, exc)
+        logger.warning("deployment %s %s: %s", deployment.id, deployment.lifecycle_state, exc)
         return
-    env = deployment.model_deployment_configuration_details.environment_configuration_details
-    predict_endpoint = (env.environment_variables or {}).get("MODEL_DEPLOY_PREDICT_ENDPOINT")
-    with ctx.lock:
-        ctx.targets[deployment.id] = GatewayTarget(deployment.id, container.url, predict_endpoint)
+    _publish(request, deployment, container.url)
     deployment.lifecycle_state = "ACTIVE"
     deployment.lifecycle_details = "Model Deployment is Active."
+    _changed(request, deployment.id)
     record.log(f"Container is healthy on port {spec.server_port}")
     record.log("Model deployment is active")
     record.progress("SUCCEEDED", 100.0)
@@ -559,6 +675,7 @@ async def _deactivate(
     await request.app[CONTAINERS].stop(deployment.id)
     deployment.lifecycle_state = final
     deployment.lifecycle_details = None
+    _changed(request, deployment.id)
     record.log(f"Model deployment is {final.lower()}")
     record.progress("SUCCEEDED", 100.0)
 
@@ -570,36 +687,53 @@ def _spawn(request: web.Request, coro: Any) -> None:
     task.add_done_callback(tasks.discard)
 
 
-def _with_work_request(model: Any, record: WorkRequestRecord, status: int = 200) -> web.Response:
+def _with_work_request(
+    request: web.Request, model: Any, record: WorkRequestRecord, status: int = 200
+) -> web.Response:
     return model_response(
         SERVICE,
         model,
         status=status,
-        headers={"opc-work-request-id": record.request.id, "etag": _etag()},
+        headers={"opc-work-request-id": record.request.id, "etag": _etag(request, model.id)},
     )
 
 
+def _drop_answer(request: web.Request) -> bool:
+    """Cut the connection instead of answering (``EmulatorConfig.drop_create_answers``)."""
+    state: DataScienceState = request.app[STATE]
+    if state.dropped_answers >= request.app[CONTEXT].config.drop_create_answers:
+        return False
+    state.dropped_answers += 1
+    logger.info("dropping the answer of %s %s", request.method, request.path)
+    if request.transport is not None:
+        request.transport.abort()
+    return True
+
+
 async def create_model_deployment(request: web.Request) -> web.Response:
-    """CreateModelDeployment: CREATING now, ACTIVE or FAILED later."""
+    """CreateModelDeployment: CREATING now, ACTIVE or FAILED later.
+
+    Validated against OCI's rules first; the project must exist and the model be ACTIVE.
+    """
     import oci
 
-    details = await _json(request, "CreateModelDeploymentDetails")
-    config = details.model_deployment_configuration_details
-    if not details.compartment_id or not details.project_id or config is None:
-        raise invalid_parameter(
-            "compartmentId, projectId and modelDeploymentConfigurationDetails are required."
+    raw, details = await _raw_and_model(request, "CreateModelDeploymentDetails")
+    state: DataScienceState = request.app[STATE]
+    if replayed := _replayed(request, state.deployments):
+        record = next(
+            r
+            for r in state.work_requests.values()
+            if r.request.operation_type == "MODEL_DEPLOYMENT_CREATE"
+            and r.request.resources[0].identifier == replayed.id
         )
-    model_config = getattr(config, "model_configuration_details", None)
-    if (
-        model_config is None
-        or not model_config.model_id
-        or model_config.instance_configuration is None
-    ):
-        raise invalid_parameter(
-            "modelConfigurationDetails with modelId and instanceConfiguration is required."
-        )
-    if model_config.model_id not in request.app[STATE].models:
-        raise invalid_parameter(f"Model {model_config.model_id} does not exist.")
+        return _with_work_request(request, replayed, record)
+    if not details.compartment_id or not details.project_id:
+        raise invalid_parameter("compartmentId and projectId are required.")
+    raise_problems(deployment_problems(raw, update=False))
+    model_config = details.model_deployment_configuration_details.model_configuration_details
+    _project(request, details.project_id)
+    stored = state.models.get(model_config.model_id)
+    check_model_ready(stored.model if stored else None, model_config.model_id)
     await check_create(request, details)  # --strict: the caller's permission, service limits
     ctx: EmulatorContext = request.app[CONTEXT]
     ocid = new_ocid("datasciencemodeldeployment", ctx.config.region)
@@ -613,22 +747,26 @@ async def create_model_deployment(request: web.Request) -> web.Response:
     _copy_fields(deployment, details)
     if not deployment.display_name:
         deployment.display_name = f"modeldeployment{_now():%Y%m%d%H%M%S}"
-    request.app[STATE].deployments[ocid] = deployment
+    state.deployments[ocid] = deployment
+    state.retry_tokens.remember(request, ocid)
     record = _new_work_request(
         request, "MODEL_DEPLOYMENT_CREATE", ocid, details.compartment_id, "CREATED"
     )
     _spawn(request, _activate(request, deployment, record))
-    return _with_work_request(deployment, record)
+    if _drop_answer(request):
+        return web.Response(status=500)  # never reaches the client: the transport is gone
+    return _with_work_request(request, deployment, record)
 
 
 async def get_model_deployment(request: web.Request) -> web.Response:
     """GetModelDeployment."""
     _auth(request)
-    return model_response(SERVICE, _deployment(request, deleted=True), headers={"etag": _etag()})
+    deployment = _deployment(request, deleted=True)
+    return model_response(SERVICE, deployment, headers={"etag": _etag(request, deployment.id)})
 
 
 async def list_model_deployments(request: web.Request) -> web.Response:
-    """ListModelDeployments."""
+    """ListModelDeployments (paginated)."""
     import oci
 
     q = _list_query(request)
@@ -646,7 +784,7 @@ async def list_model_deployments(request: web.Request) -> web.Response:
         summary = oci.data_science.models.ModelDeploymentSummary()
         _copy_fields(summary, d)
         items.append(summary)
-    return model_response(SERVICE, items)
+    return _page(request, items)
 
 
 def _require_state(deployment: Any, allowed: tuple[str, ...], action: str) -> None:
@@ -655,11 +793,30 @@ def _require_state(deployment: Any, allowed: tuple[str, ...], action: str) -> No
 
 
 async def update_model_deployment(request: web.Request) -> web.Response:
-    """UpdateModelDeployment: UPDATING, then the container restarts with the new settings."""
-    details = await _json(request, "UpdateModelDeploymentDetails")
+    """UpdateModelDeployment, as the SDK's ``update_model_deployment`` docstring says OCI runs it.
+
+    ACTIVE/NEEDS_ATTENTION: one live group at a time (instance shape, count and model with
+    a container swap; bandwidth; logs), anything else 409; INACTIVE: anything, applied at
+    the next activation; other states: 409 IncorrectState.
+    """
+    raw, details = await _raw_and_model(request, "UpdateModelDeploymentDetails")
     deployment = _deployment(request)
-    _require_state(deployment, ("ACTIVE", "INACTIVE", "FAILED"), "update")
+    request.app[STATE].etags.check_if_match(request, deployment.id)
+    raise_problems(deployment_problems(raw, update=True))
+    changed = changed_fields(raw, to_wire(SERVICE, deployment))
+    refusal = live_update_problem(str(deployment.lifecycle_state), changed)
+    if refusal is not None:
+        raise OCIError(*refusal)
+    update_config = details.model_deployment_configuration_details
+    new_model = getattr(
+        getattr(update_config, "model_configuration_details", None), "model_id", None
+    )
+    if "modelId" in changed:
+        stored = request.app[STATE].models.get(new_model or "")
+        check_model_ready(stored.model if stored else None, str(new_model))
     await check_update(request, deployment, details)  # --strict: service limits
+    live = deployment.lifecycle_state in LIVE_UPDATE_STATES
+    previous = copy.deepcopy(deployment.model_deployment_configuration_details)
     for attr in (
         "display_name",
         "description",
@@ -669,17 +826,35 @@ async def update_model_deployment(request: web.Request) -> web.Response:
     ):
         if getattr(details, attr, None) is not None:
             setattr(deployment, attr, getattr(details, attr))
-    _merge_configuration(deployment, details.model_deployment_configuration_details)
-    was_active = deployment.lifecycle_state == "ACTIVE"
+    _merge_configuration(deployment, update_config)
+    _changed(request, deployment.id)
     record = _new_work_request(
         request, "MODEL_DEPLOYMENT_UPDATE", deployment.id, deployment.compartment_id, "UPDATED"
     )
-    if was_active:
+    groups = {group_of(field) for field in changed}
+    if live and "instances" in groups:
         deployment.lifecycle_state = "UPDATING"
-        _spawn(request, _activate(request, deployment, record))
+        _spawn(request, _activate(request, deployment, record, previous))
+    elif live:
+        deployment.lifecycle_state = "UPDATING"
+        _spawn(request, _reconfigure(request, deployment, record, sorted(changed)))
     else:
+        record.log("Updated; the changes take effect at the next activation")
         record.progress("SUCCEEDED", 100.0)
-    return _with_work_request(deployment, record)
+    return _with_work_request(request, deployment, record)
+
+
+async def _reconfigure(
+    request: web.Request, deployment: Any, record: WorkRequestRecord, changed: list[str]
+) -> None:
+    """A live update of the load balancer (bandwidth) or the logs: the container stays."""
+    record.progress("IN_PROGRESS", 50.0)
+    await asyncio.sleep(request.app[CONTEXT].config.activation_delay_s)
+    _publish(request, deployment, None)
+    deployment.lifecycle_state = "ACTIVE"
+    _changed(request, deployment.id)
+    record.log(f"Updated {', '.join(changed) or 'nothing'} without downtime")
+    record.progress("SUCCEEDED", 100.0)
 
 
 def _merge_configuration(deployment: Any, update: Any) -> None:
@@ -705,8 +880,10 @@ async def activate_model_deployment(request: web.Request) -> web.Response:
     body = await request.read()
     _auth(request, body)
     deployment = _deployment(request)
+    request.app[STATE].etags.check_if_match(request, deployment.id)
     _require_state(deployment, ("INACTIVE",), "activate")
     deployment.lifecycle_state = "CREATING"
+    _changed(request, deployment.id)
     record = _new_work_request(
         request, "MODEL_DEPLOYMENT_ACTIVATE", deployment.id, deployment.compartment_id, "UPDATED"
     )
@@ -715,12 +892,14 @@ async def activate_model_deployment(request: web.Request) -> web.Response:
 
 
 async def deactivate_model_deployment(request: web.Request) -> web.Response:
-    """DeactivateModelDeployment: ACTIVE → UPDATING → INACTIVE."""
+    """DeactivateModelDeployment: ACTIVE/NEEDS_ATTENTION → UPDATING → INACTIVE."""
     body = await request.read()
     _auth(request, body)
     deployment = _deployment(request)
-    _require_state(deployment, ("ACTIVE", "FAILED"), "deactivate")
+    request.app[STATE].etags.check_if_match(request, deployment.id)
+    _require_state(deployment, ("ACTIVE", "NEEDS_ATTENTION", "FAILED"), "deactivate")
     deployment.lifecycle_state = "UPDATING"
+    _changed(request, deployment.id)
     record = _new_work_request(
         request, "MODEL_DEPLOYMENT_DEACTIVATE", deployment.id, deployment.compartment_id, "UPDATED"
     )
@@ -729,11 +908,13 @@ async def deactivate_model_deployment(request: web.Request) -> web.Response:
 
 
 async def delete_model_deployment(request: web.Request) -> web.Response:
-    """DeleteModelDeployment: DELETING → DELETED."""
+    """DeleteModelDeployment: DELETING → DELETED (``if-match`` honoured)."""
     _auth(request)
     deployment = _deployment(request)
-    _require_state(deployment, ("ACTIVE", "INACTIVE", "FAILED"), "delete")
+    request.app[STATE].etags.check_if_match(request, deployment.id)
+    _require_state(deployment, ("ACTIVE", "INACTIVE", "FAILED", "NEEDS_ATTENTION"), "delete")
     deployment.lifecycle_state = "DELETING"
+    _changed(request, deployment.id)
     record = _new_work_request(
         request, "MODEL_DEPLOYMENT_DELETE", deployment.id, deployment.compartment_id, "DELETED"
     )
@@ -742,22 +923,30 @@ async def delete_model_deployment(request: web.Request) -> web.Response:
 
 
 async def list_model_deployment_shapes(request: web.Request) -> web.Response:
-    """ListModelDeploymentShapes."""
+    """ListModelDeploymentShapes: the shapes of :mod:`oci_tei.contract.shapes` (paginated)."""
     import oci
+
+    from oci_tei.contract.shapes import MODEL_DEPLOYMENT_SHAPES
 
     _list_query(request)
     shapes = [
         oci.data_science.models.ModelDeploymentShapeSummary(
-            name=name, core_count=cores, memory_in_gbs=memory, shape_series=series
+            name=shape.name,
+            core_count=int(shape.ocpus[1]),
+            memory_in_gbs=int(shape.memory_gb),
+            shape_series=shape.series,
         )
-        for name, cores, memory, series, _gpus in SHAPES
+        for shape in MODEL_DEPLOYMENT_SHAPES.values()
     ]
-    return model_response(SERVICE, shapes)
+    return _page(request, shapes)
 
 
 def add_routes(app: web.Application, containers: ContainerManager) -> None:
     """Register the Data Science routes under ``/20190101``."""
-    app[STATE] = DataScienceState()
+    state = DataScienceState()
+    for project_id, compartment_id in app[CONTEXT].config.projects:
+        seed_project(state, project_id, compartment_id)
+    app[STATE] = state
     app[CONTAINERS] = containers
     r = app.router
     r.add_post(f"{API}/projects", create_project)

@@ -26,7 +26,6 @@ from oci_tei.emulator.config import EmulatorConfig
 from oci_tei.emulator.containers import ContainerManager
 from oci_tei.emulator.context import (
     EmulatorContext,
-    GatewayTarget,
     logger,
     new_ocid,
     oci_middleware,
@@ -403,8 +402,13 @@ class Emulator:
         """
         ocid = ocid or new_ocid("datasciencemodeldeployment", self.config.region)
         with self._ctx.lock:
-            self._ctx.targets[ocid] = GatewayTarget(ocid, container_url, predict_endpoint)
+            self._ctx.targets[ocid] = self._ctx.target(ocid, container_url, predict_endpoint)
         return ocid
+
+    def bandwidth_mbps(self, ocid: str) -> float:
+        """The bandwidth the predict gateway throttles a deployment at (0: unthrottled)."""
+        with self._ctx.lock:
+            return self._ctx.targets[ocid].shaper.mbps
 
     def unregister_deployment(self, ocid: str) -> None:
         """Forget a predict target (its calls then get 404)."""

@@ -1,12 +1,19 @@
 """The Model Deployment predict gateway: ``POST /{ocid}/predict`` and ``/predictWithResponseStream``.
 
 Follows OCI's documented answers (model-dep-invoke.htm, model-dep-response-streaming-endpoint.htm):
-411 LengthRequired without Content-Length, 413 PayloadTooLarge over 10 MB (decided from
+405 MethodNotAllowed for any method but POST, 411 LengthRequired without Content-Length, 413 PayloadTooLarge over 10 MB (decided from
 Content-Length before reading), 429 TooManyRequests over the tenancy request rate or the
 LB bandwidth, 404 NotAuthorizedOrNotFound for an unknown deployment or a failed
 authorization (an expired token included), 500 after the 60 s timeout, 503 when the model
 server is unavailable, and 409 ExternalServerIncorrectState when the streaming endpoint gets
 a non-streaming answer. Container answers otherwise pass through unchanged.
+
+Each deployment is throttled at its own ``bandwidthMbps`` (an update changes it), under the
+tenancy's 150 requests/s. The ``route`` header may name only a path the deployment
+declared: its ``MODEL_DEPLOY_PREDICT_ENDPOINT`` or one of its ``customHttpEndpoints``
+(the SDK's ``InferenceHttpEndpoint``: "the suffix part of the endpoint that will be
+allowed for invocation"); any other route answers 404 (the status is inferred: OCI
+documents the declaration, not the refusal).
 """
 
 from __future__ import annotations
@@ -62,20 +69,27 @@ async def _admit(ctx: EmulatorContext, request: web.Request) -> int:
             "Tenancy request-rate limit exceeded. Please use the OCI Console to submit a "
             "support ticket for your tenancy to increase the request limit.",
         )
-    if ctx.shaper.enabled and ctx.shaper.backlog_s > ctx.config.bandwidth_backlog_s:
+    return length
+
+
+def _check_bandwidth(ctx: EmulatorContext, target: GatewayTarget | None) -> None:
+    shaper = target.shaper if target is not None else None
+    if shaper is not None and shaper.enabled and shaper.backlog_s > ctx.config.bandwidth_backlog_s:
         raise OCIError(
             429,
             "TooManyRequests",
             "LB bandwidth limit exceeded. Consider increasing the provisioned load balancer "
             "bandwidth to avoid these errors.",
         )
-    return length
 
 
-async def _read_shaped(ctx: EmulatorContext, request: web.Request) -> bytes:
+async def _read_shaped(
+    ctx: EmulatorContext, request: web.Request, target: GatewayTarget | None
+) -> bytes:
+    shaper = target.shaper if target is not None else ctx.shaper
     parts = []
-    async for chunk in request.content.iter_chunked(ctx.shaper.chunk_bytes):
-        await ctx.shaper.transfer(len(chunk))
+    async for chunk in request.content.iter_chunked(shaper.chunk_bytes):
+        await shaper.transfer(len(chunk))
         parts.append(chunk)
     return b"".join(parts)
 
@@ -98,18 +112,22 @@ async def _inject(ctx: EmulatorContext, request: web.Request) -> bool:
     raise OCIError(status, code, message, headers)
 
 
-def _target(ctx: EmulatorContext, ocid: str) -> GatewayTarget:
+def _target(ctx: EmulatorContext, ocid: str) -> GatewayTarget | None:
     with ctx.lock:
-        target = ctx.targets.get(ocid)
-    if target is None:
-        raise not_found("model deployment")
-    return target
+        return ctx.targets.get(ocid)
 
 
 def _route(request: web.Request, target: GatewayTarget) -> str:
     route = request.headers.get("route") or target.predict_endpoint or DEFAULT_ROUTE
     if not route.startswith("/"):
         raise OCIError(400, "InvalidParameter", "The route header must be a path starting with /.")
+    if target.routes is not None and route.split("?", 1)[0] not in target.routes:
+        raise OCIError(
+            404,
+            "NotAuthorizedOrNotFound",
+            f"Route {route} is not an endpoint of this model deployment; it declares "
+            f"{', '.join(target.routes)} (customHttpEndpoints).",
+        )
     return route
 
 
@@ -126,9 +144,13 @@ def _response_headers(upstream: aiohttp.ClientResponse, request: web.Request) ->
 async def _invoke(request: web.Request, *, streaming: bool) -> web.StreamResponse:
     ctx = request.app[CONTEXT]
     await _admit(ctx, request)
-    body = await _read_shaped(ctx, request)
+    found = _target(ctx, request.match_info["ocid"])
+    _check_bandwidth(ctx, found)
+    body = await _read_shaped(ctx, request, found)
     ctx.authenticate(request, body, expired_as_not_found=True)
-    target = _target(ctx, request.match_info["ocid"])
+    if found is None:
+        raise not_found("model deployment")
+    target = found
     if await _inject(ctx, request):
         return web.Response(status=500)  # never reaches the client: the transport is gone
     if not target.active or target.container_url is None or ctx.http is None:
@@ -158,7 +180,7 @@ async def _invoke(request: web.Request, *, streaming: bool) -> web.StreamRespons
                 await half_rtt(ctx.config.rtt_ms)
                 await response.prepare(request)
                 async for chunk in upstream.content.iter_any():
-                    async for piece in ctx.shaper.chunks(chunk):
+                    async for piece in target.shaper.chunks(chunk):
                         await response.write(piece)
                 await response.write_eof()
                 return response
@@ -171,7 +193,7 @@ async def _invoke(request: web.Request, *, streaming: bool) -> web.StreamRespons
     await half_rtt(ctx.config.rtt_ms)
     response.content_length = len(payload)
     await response.prepare(request)
-    async for piece in ctx.shaper.chunks(payload):
+    async for piece in target.shaper.chunks(payload):
         await response.write(piece)
     await response.write_eof()
     return response
@@ -187,7 +209,16 @@ async def predict_stream(request: web.Request) -> web.StreamResponse:
     return await _invoke(request, streaming=True)
 
 
+async def method_not_allowed(request: web.Request) -> web.Response:
+    """Any method but POST on a predict path: 405 MethodNotAllowed, as OCI documents."""
+    raise OCIError(405, "MethodNotAllowed", "Method not allowed.", {"Allow": "POST"})
+
+
 def add_routes(app: web.Application) -> None:
     """Register the gateway routes (after every fixed-prefix route)."""
-    app.router.add_post("/{ocid}/predict", predict)
-    app.router.add_post("/{ocid}/predictWithResponseStream", predict_stream)
+    for path, handler in (
+        ("/{ocid}/predict", predict),
+        ("/{ocid}/predictWithResponseStream", predict_stream),
+    ):
+        app.router.add_post(path, handler)
+        app.router.add_route("*", path, method_not_allowed)

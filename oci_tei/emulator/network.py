@@ -23,13 +23,22 @@ class BandwidthShaper:
     Args:
         mbps: link rate; ``None`` or 0 disables shaping.
         chunk_bytes: granularity of the shaped writes.
+        bytes_counter: another shaper whose ``bytes_total`` also counts these bytes (the
+            emulator's tenancy-wide count).
     """
 
-    def __init__(self, mbps: float | None, chunk_bytes: int = 16 * 1024) -> None:
-        self.bytes_per_s = (mbps or 0.0) * 1e6 / 8
+    def __init__(
+        self,
+        mbps: float | None,
+        chunk_bytes: int = 16 * 1024,
+        bytes_counter: BandwidthShaper | None = None,
+    ) -> None:
+        self.mbps = mbps or 0.0
+        self.bytes_per_s = self.mbps * 1e6 / 8
         self.chunk_bytes = chunk_bytes
         self._free_at = 0.0
         self.bytes_total = 0
+        self._counter = bytes_counter
 
     @property
     def enabled(self) -> bool:
@@ -44,6 +53,8 @@ class BandwidthShaper:
     async def transfer(self, nbytes: int) -> None:
         """Wait until ``nbytes`` have crossed the link."""
         self.bytes_total += max(0, nbytes)  # what benchmarks divide by to get bytes per vector
+        if self._counter is not None:
+            self._counter.bytes_total += max(0, nbytes)
         if not self.enabled or nbytes <= 0:
             return
         now = time.monotonic()

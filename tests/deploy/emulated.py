@@ -23,6 +23,7 @@ from oci_tei.client import EmbeddingClient
 from oci_tei.deploy.connection import Connection
 from oci_tei.deploy.executor import DeployExecutor
 from oci_tei.emulator import Emulator
+from tests.fixtures.oci import all_items
 
 DEMO_SPEC = Path(__file__).resolve().parents[2] / "deploy" / "demo-minilm-emulator.yaml"
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaaociteidemo"
@@ -102,18 +103,21 @@ class DeployEnv:
 
     def deployments(self) -> list[Any]:
         """Every deployment not deleted."""
-        items = self.data_science.list_model_deployments(COMPARTMENT).data
+        items = all_items(self.data_science.list_model_deployments, COMPARTMENT)
         return [item for item in items if item.lifecycle_state not in ("DELETING", "DELETED")]
 
     def models(self) -> list[Any]:
         """Every model in the compartment."""
-        return list(self.data_science.list_models(COMPARTMENT).data)
+        return all_items(self.data_science.list_models, COMPARTMENT)
 
     def objects(self, bucket: str) -> dict[str, int]:
         """Object name -> number of versions, in ``bucket``."""
         namespace = self.emulator.namespace
         counts: dict[str, int] = {}
-        for item in self.object_storage.list_object_versions(namespace, bucket).data.items:
+        versions = oci.pagination.list_call_get_all_results(
+            self.object_storage.list_object_versions, namespace, bucket
+        ).data
+        for item in versions:
             counts[item.name] = counts.get(item.name, 0) + 1
         return counts
 

@@ -36,10 +36,13 @@ def test_status_logs_scale_then_delete(
     assert deploy_env.cli("logs", spec_file, "--type", "predict") == 1
     assert "has no predict log: set logs.predict" in capsys.readouterr().err
 
-    # Scale waits for the update, showing only its own work request, then the new state.
+    # OCI changes a live deployment one group at a time: replicas, then bandwidth, each
+    # update waited for (showing only its own work request), then the new state.
     assert deploy_env.cli("scale", spec_file, "--replicas", "2", "--bandwidth-mbps", "20") == 0
     scaled = capsys.readouterr().out
-    assert "MODEL_DEPLOYMENT_UPDATE: SUCCEEDED 100%" in scaled
+    assert "[1/2 update] replicas 2" in scaled
+    assert "[2/2 update] bandwidth 20 Mbps" in scaled
+    assert scaled.count("MODEL_DEPLOYMENT_UPDATE: SUCCEEDED 100%") == 2
     assert "MODEL_DEPLOYMENT_CREATE" not in scaled
     assert "replicas: 2, bandwidth: 20 Mbps" in scaled
     assert deploy_env.embed(outcome.endpoint, ["after scaling"])[0]

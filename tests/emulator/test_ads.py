@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from oci_tei.local import Backend
+from tests.fixtures.oci import all_items
 
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaatest"
 PROJECT = "ocid1.datascienceproject.oc1.iad.aaaaaaaatest"
@@ -138,9 +139,11 @@ def test_ads_deploy_of_unfit_image_fails_with_reason(
     deployment = _deploy(model.id, "iad.ocir.io/t/tei:hopper-1.5", "VM.GPU.A10.1")
     assert deployment.state.name == "FAILED"
     _, ds = _clients(emu, oci_config)
-    requests_ = ds.list_work_requests(COMPARTMENT, resource_id=deployment.model_deployment_id).data
+    requests_ = all_items(
+        ds.list_work_requests, COMPARTMENT, resource_id=deployment.model_deployment_id
+    )
     assert len(requests_) == 1
-    errors = ds.list_work_request_errors(requests_[0].id).data
+    errors = all_items(ds.list_work_request_errors, requests_[0].id)
     assert "cannot run on the A10 GPU" in errors[0].message
 
 
@@ -172,7 +175,8 @@ def test_ads_deploy_to_active_then_signed_embeddings(
         models.UpdateModelDeploymentDetails(
             model_deployment_configuration_details=models.UpdateSingleModelDeploymentConfigurationDetails(
                 model_configuration_details=models.UpdateModelConfigurationDetails(
-                    model_id=model.id, bandwidth_mbps=20
+                    model_id=model.id,
+                    scaling_policy=models.FixedSizeScalingPolicy(instance_count=2),
                 )
             )
         ),
@@ -182,7 +186,7 @@ def test_ads_deploy_to_active_then_signed_embeddings(
     assert _wait_state(ds, ocid, ("ACTIVE", "FAILED")) == "ACTIVE"
     assert _embed(deployment.url, oci_config, ["after the update"]).status_code == 200
     config = ds.get_model_deployment(ocid).data.model_deployment_configuration_details
-    assert config.model_configuration_details.bandwidth_mbps == 20
+    assert config.model_configuration_details.scaling_policy.instance_count == 2
 
 
 def test_subprocess_container_end_to_end(

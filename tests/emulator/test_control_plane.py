@@ -12,6 +12,7 @@ import oci
 import pytest
 
 from oci_tei.emulator.containers import ContainerError, check_image_on_shape
+from tests.fixtures.oci import all_items
 
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaatest"
 PROJECT = "ocid1.datascienceproject.oc1.iad.aaaaaaaatest"
@@ -178,13 +179,13 @@ def test_model_catalog(model_in_catalog) -> None:
     _emu, ds, model = model_in_catalog
     assert model.lifecycle_state == "ACTIVE"
     assert ds.get_model(model.id).data.is_model_by_reference is True
-    assert [m.id for m in ds.list_models(compartment_id=COMPARTMENT).data] == [model.id]
+    assert [m.id for m in all_items(ds.list_models, compartment_id=COMPARTMENT)] == [model.id]
     updated = ds.update_model(
         model.id, oci.data_science.models.UpdateModelDetails(display_name="x")
     )
     assert updated.data.display_name == "x"
     assert ds.head_model_artifact(model.id).status == 200
-    shapes = ds.list_model_deployment_shapes(compartment_id=COMPARTMENT).data
+    shapes = all_items(ds.list_model_deployment_shapes, compartment_id=COMPARTMENT)
     assert "VM.GPU.A10.1" in {s.name for s in shapes}
 
 
@@ -198,15 +199,15 @@ GOOD_CMD = [
 ]
 
 
-CPU = ("ocir.io/t/tei:cpu-1.5", "VM.Standard.E4.Flex")
+CPU = ("iad.ocir.io/t/tei:cpu-1.5", "VM.Standard.E4.Flex")
 
 
 @pytest.mark.parametrize(
     ("image", "shape", "cmd", "health_port", "reason"),
     [
-        ("ocir.io/t/tei:hopper-1.5", "VM.GPU.A10.1", GOOD_CMD, 8080, "cannot run on the A10"),
-        ("ocir.io/t/tei:86-1.5", "VM.GPU3.1", GOOD_CMD, 8080, "V100"),
-        ("ocir.io/t/tei:1.5", "VM.Standard.E4.Flex", GOOD_CMD, 8080, "has no GPU"),
+        ("iad.ocir.io/t/tei:hopper-1.5", "VM.GPU.A10.1", GOOD_CMD, 8080, "cannot run on the A10"),
+        ("iad.ocir.io/t/tei:86-1.5", "VM.GPU3.1", GOOD_CMD, 8080, "V100"),
+        ("iad.ocir.io/t/tei:1.5", "VM.Standard.E4.Flex", GOOD_CMD, 8080, "has no GPU"),
         (*CPU, [*GOOD_CMD[:3], "9090", *GOOD_CMD[4:]], 8080, "server port is 8080"),
         (*CPU, GOOD_CMD, 9000, "health check port is 9000"),
         (*CPU, GOOD_CMD[:4], 8080, "0.0.0.0"),
@@ -232,8 +233,8 @@ def test_invalid_containers_fail_with_reason(
     assert created.data.model_deployment_url == f"{emu.url}/{created.data.id}"
     wr = _wait(ds, created.headers["opc-work-request-id"])
     assert wr.status == "FAILED"
-    errors = ds.list_work_request_errors(wr.id).data
-    logs = ds.list_work_request_logs(wr.id).data
+    errors = all_items(ds.list_work_request_errors, wr.id)
+    logs = all_items(ds.list_work_request_logs, wr.id)
     assert errors
     assert any(reason in e.message for e in errors), [e.message for e in errors]
     assert any(reason in entry.message for entry in logs)
@@ -244,19 +245,24 @@ def test_invalid_containers_fail_with_reason(
 
 def test_work_requests_filter_by_resource(model_in_catalog) -> None:
     _emu, ds, model = model_in_catalog
-    details = _deployment_details(model.id, "ocir.io/t/tei:1.5", "VM.Standard.E4.Flex", GOOD_CMD)
+    details = _deployment_details(
+        model.id, "iad.ocir.io/t/tei:1.5", "VM.Standard.E4.Flex", GOOD_CMD
+    )
     first = ds.create_model_deployment(details)
     second = ds.create_model_deployment(details)
     for created in (first, second):
         _wait(ds, created.headers["opc-work-request-id"])
-    mine = ds.list_work_requests(COMPARTMENT, resource_id=first.data.id).data
+    mine = all_items(ds.list_work_requests, COMPARTMENT, resource_id=first.data.id)
     assert [wr.id for wr in mine] == [first.headers["opc-work-request-id"]]
     assert (
-        len(ds.list_work_requests(COMPARTMENT, operation_type="MODEL_DEPLOYMENT_CREATE").data) == 2
+        len(all_items(ds.list_work_requests, COMPARTMENT, operation_type="MODEL_DEPLOYMENT_CREATE"))
+        == 2
     )
-    assert ds.list_work_requests(COMPARTMENT, status="SUCCEEDED").data == []
+    assert all_items(ds.list_work_requests, COMPARTMENT, status="SUCCEEDED") == []
     ds.delete_model_deployment(first.data.id)
-    deleted = _wait(ds, ds.list_work_requests(COMPARTMENT, resource_id=first.data.id).data[0].id)
+    deleted = _wait(
+        ds, all_items(ds.list_work_requests, COMPARTMENT, resource_id=first.data.id)[0].id
+    )
     assert deleted.operation_type == "MODEL_DEPLOYMENT_DELETE"
     assert ds.get_model_deployment(first.data.id).data.lifecycle_state == "DELETED"
     with pytest.raises(oci.exceptions.ServiceError) as info:

@@ -80,7 +80,7 @@ def configure_scale(parser: argparse.ArgumentParser) -> None:
 
 @guarded
 def run_scale(args: argparse.Namespace) -> int:
-    """Change replicas and/or bandwidth of a deployment oci-tei created, then wait for it."""
+    """Change replicas and/or bandwidth of a deployment oci-tei created: one update per group."""
     from oci_tei.deploy.manage.scale import scale
     from oci_tei.deploy.manage.status import describe
     from oci_tei.deploy.progress import wait_until_active
@@ -94,24 +94,27 @@ def run_scale(args: argparse.Namespace) -> int:
             error(f"--{name.replace('_', '-')} must be at least 1")
             return 2
     session, deployment, spec = target(args)
-    work_request = scale(
+
+    def wait(work_request: str | None) -> object:
+        return wait_until_active(
+            session,
+            deployment.id,
+            deployment.compartment_id,
+            timeout_s=args.timeout * 60,
+            work_request_id=work_request,
+        )
+
+    updated = scale(
         session,
         deployment,
         replicas=args.replicas,
         bandwidth_mbps=args.bandwidth_mbps,
         expected_owner=spec.name if spec else None,
+        wait=None if args.no_wait else wait,
     )
     if args.no_wait:
         print(f"{deployment.id}: update requested (see `oci-tei status`)")
         return 0
-    print(f"{deployment.id}: updating")
-    updated = wait_until_active(
-        session,
-        deployment.id,
-        deployment.compartment_id,
-        timeout_s=args.timeout * 60,
-        work_request_id=work_request,
-    )
     print("\n".join(describe(updated, spec)))
     return 0
 
