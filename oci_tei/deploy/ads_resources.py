@@ -19,7 +19,7 @@ from ads.model.deployment import (
     ModelDeploymentMode,
 )
 
-from oci_tei.deploy.container import SERVER_PORT, container_env, tei_command
+from oci_tei.deploy.container import INFERENCE_ROUTES, container_env, tei_command
 from oci_tei.deploy.images import choose_image
 from oci_tei.deploy.naming import deployment_description, deployment_display_name
 from oci_tei.deploy.spec import DeploySpec
@@ -89,8 +89,8 @@ def build_runtime(spec: DeploySpec, model_id: str) -> Any:
     return (
         ModelDeploymentContainerRuntime()
         .with_image(choose_image(spec).target)
-        .with_server_port(SERVER_PORT)
-        .with_health_check_port(SERVER_PORT)
+        .with_server_port(spec.container.port)
+        .with_health_check_port(spec.container.port)
         .with_env(container_env(spec))
         .with_cmd(tei_command(spec))
         .with_deployment_mode(ModelDeploymentMode.HTTPS)
@@ -115,6 +115,27 @@ def build_deployment(spec: DeploySpec, model_id: str = MODEL_ID_PLACEHOLDER) -> 
         .with_infrastructure(build_infrastructure(spec))
         .with_runtime(build_runtime(spec, model_id))
     )
+
+
+def deployment_details(spec: DeploySpec, model_id: str) -> Any:
+    """The ``CreateModelDeploymentDetails`` for the spec, with its declared routes.
+
+    oracle-ads builds them as its ``deploy()`` would; it has no setting for the
+    deployment's ``customHttpEndpoints`` (ADS 2.16), so the routes the client calls
+    (:data:`~oci_tei.deploy.container.INFERENCE_ROUTES`) are added to its result.
+    """
+    import oci
+
+    # ADS's own builder, the one its deploy() sends; private, hence pinned by a test.
+    details = build_deployment(spec, model_id)._build_model_deployment_details()
+    environment = details.model_deployment_configuration_details.environment_configuration_details
+    environment.custom_http_endpoints = [
+        oci.data_science.models.InferenceHttpEndpoint(
+            endpoint_uri_suffix=route, http_methods=["POST"]
+        )
+        for route in INFERENCE_ROUTES
+    ]
+    return details
 
 
 def build_model(spec: DeploySpec) -> Any:

@@ -2,8 +2,11 @@
 
 Model Deployment mounts a model created by reference at
 ``/opt/ds/model/deployed_model/<artifact prefix>/`` and routes ``/predict`` to the
-container path in ``MODEL_DEPLOY_PREDICT_ENDPOINT``. TEI listens on port 80 unless told
-otherwise, so the port is set explicitly and matches the server and health-check ports.
+container path in ``MODEL_DEPLOY_PREDICT_ENDPOINT``; a ``route`` header reaches the other
+paths the deployment declares as ``customHttpEndpoints`` (:data:`INFERENCE_ROUTES`, the
+ones the client uses). TEI listens on port 80 unless told otherwise, so the port is set
+explicitly (``container.port``, 8080 by default) and matches the server and health-check
+ports.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from oci_tei.deploy.spec import DeploySpec
 
 __all__ = [
+    "INFERENCE_ROUTES",
     "MODEL_MOUNT",
     "PREDICT_ROUTE",
     "PREDICT_ROUTES",
@@ -26,6 +30,9 @@ SERVER_PORT = 8080
 PREDICT_ROUTE = "/v1/embeddings"
 #: The container route ``/predict`` reaches, per kind of model (``model.kind``).
 PREDICT_ROUTES = {"embedding": PREDICT_ROUTE, "rerank": "/rerank"}
+#: TEI's routes the client calls (``route`` header); declared as the deployment's
+#: customHttpEndpoints, since OCI forwards only declared paths.
+INFERENCE_ROUTES = ("/v1/embeddings", "/embed", "/rerank", "/tokenize")
 
 _VALUE_FLAGS = (
     ("max_client_batch_size", "--max-client-batch-size"),
@@ -53,7 +60,7 @@ def tei_command(spec: DeploySpec) -> list[str]:
         "--model-id",
         model_path_in_container(spec),
         "--port",
-        str(SERVER_PORT),
+        str(spec.container.port),
         "--hostname",
         "0.0.0.0",  # the container must listen on all interfaces for OCI's proxy
         "--json-output",
@@ -73,7 +80,7 @@ def predict_route(spec: DeploySpec) -> str:
 
 def container_env(spec: DeploySpec) -> dict[str, str]:
     """The container's environment variables."""
-    env = {"MODEL_DEPLOY_PREDICT_ENDPOINT": predict_route(spec)}
+    env = {**spec.container.env, "MODEL_DEPLOY_PREDICT_ENDPOINT": predict_route(spec)}
     if spec.tei.auto_truncate is not None:
         # A bare --auto-truncate switch cannot say "false" once a version defaults it to
         # true (1.9); clap reads AUTO_TRUNCATE=true|false alike in every version.

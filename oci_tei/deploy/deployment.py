@@ -7,6 +7,7 @@ from another version of the spec, INACTIVE) is refused with what to do.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from oci_tei.deploy.errors import DeployError
@@ -18,12 +19,25 @@ __all__ = ["create_deployment", "resumable_deployment"]
 
 
 def create_deployment(session: DeploySession, spec: DeploySpec, model_id: str) -> str:
-    """Create the deployment (oracle-ads, no waiting); returns its OCID."""
-    from oci_tei.deploy.ads_resources import build_deployment
+    """Create the deployment (no waiting); returns its OCID.
+
+    The details are oracle-ads' (:func:`~oci_tei.deploy.ads_resources.deployment_details`)
+    plus the declared routes. The create carries an ``opc-retry-token`` and the SDK's
+    default retry strategy: when its answer is lost (a dropped connection), the retry
+    returns the deployment the first call made instead of making a second one.
+    """
+    import oci
+
+    from oci_tei.deploy.ads_resources import deployment_details
 
     session.configure()
-    deployment = build_deployment(spec, model_id).deploy(wait_for_completion=False)
-    return str(deployment.model_deployment_id)
+    details = deployment_details(spec, model_id)
+    response = session.data_science(spec.region).create_model_deployment(
+        details,
+        opc_retry_token=uuid.uuid4().hex,
+        retry_strategy=oci.retry.DEFAULT_RETRY_STRATEGY,
+    )
+    return str(response.data.id)
 
 
 def resumable_deployment(session: DeploySession, spec: DeploySpec, existing: Any) -> str:

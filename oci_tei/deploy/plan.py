@@ -8,19 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from oci_tei.contract.container import (
+    check_command,
+    check_environment,
+    check_http_endpoints,
+    check_image,
+)
 from oci_tei.deploy.bandwidth import (
     max_vectors_per_second,
     recommend_bandwidth_mbps,
     shape_capacity,
 )
 from oci_tei.deploy.container import (
-    SERVER_PORT,
+    INFERENCE_ROUTES,
     container_env,
     model_path_in_container,
     predict_route,
     tei_command,
 )
 from oci_tei.deploy.download import TEI_FILE_PATTERNS
+from oci_tei.deploy.errors import SpecError
 from oci_tei.deploy.images import ImageChoice, choose_image
 from oci_tei.deploy.naming import deployment_display_name
 from oci_tei.deploy.shapes import parse_shape
@@ -34,6 +41,7 @@ __all__ = [
     "Step",
     "bandwidth_warnings",
     "build_plan",
+    "composed_problems",
 ]
 
 STEP_KEYS = ("download", "upload", "model", "deployment", "wait", "smoke_test")
@@ -93,7 +101,14 @@ def _show(value: object) -> str:
 
 
 def build_plan(spec: DeploySpec, *, wait_timeout_s: int = DEFAULT_WAIT_TIMEOUT_S) -> Plan:
-    """Compute the plan for a validated spec (no I/O)."""
+    """Compute the plan for a validated spec (no I/O).
+
+    Raises:
+        SpecError: What the spec composes breaks an OCI rule (:func:`composed_problems`).
+    """
+    problems = composed_problems(spec)
+    if problems:
+        raise SpecError(problems)
     image = choose_image(spec)
     steps = (
         _download_step(spec),
@@ -211,7 +226,8 @@ def _deployment_step(spec: DeploySpec, image: ImageChoice) -> Step:
     inputs["model path"] = model_path_in_container(spec)
     inputs["cmd"] = tei_command(spec)
     inputs["env"] = container_env(spec)
-    inputs["ports"] = f"server {SERVER_PORT}, health {SERVER_PORT}"
+    inputs["ports"] = f"server {spec.container.port}, health {spec.container.port}"
+    inputs["custom http endpoints"] = ", ".join(f"POST {route}" for route in INFERENCE_ROUTES)
     inputs["mode"] = "HTTPS_ONLY"
     inputs["freeform_tags"] = {**spec.freeform_tags, **spec.ownership_tags()}
     return Step(
@@ -219,6 +235,30 @@ def _deployment_step(spec: DeploySpec, image: ImageChoice) -> Step:
         "Create the model deployment (oracle-ads ModelDeployment), or resume ours",
         inputs,
     )
+
+
+def composed_problems(spec: DeploySpec) -> list[tuple[str, str]]:
+    """OCI's rules on what deploy composes from several spec fields.
+
+    The container's command (TEI's flags and ``tei.extra_args``), its whole environment,
+    its image and its declared routes.
+    """
+    image = choose_image(spec)
+    return [
+        *check_command(tei_command(spec), [], "tei.extra_args"),
+        *[
+            ("container.env", text)
+            for field, text in check_environment(container_env(spec), "container.env")
+            if field == "container.env"
+        ],
+        *check_image(
+            image.target, "container.image" if spec.container.image else "container.ocir_repository"
+        ),
+        *check_http_endpoints(
+            [{"endpointUriSuffix": route, "httpMethods": ["POST"]} for route in INFERENCE_ROUTES],
+            "customHttpEndpoints",
+        ),
+    ]
 
 
 def bandwidth_warnings(spec: DeploySpec) -> list[str]:

@@ -29,7 +29,10 @@ from pydantic import (
     model_validator,
 )
 
+from oci_tei.contract.container import check_environment, check_port
 from oci_tei.contract.ocir import parse_ocir_repository, split_image
+from oci_tei.contract.scaling import check_autoscaling, check_bandwidth, check_instance_count
+from oci_tei.contract.shapes import check_shape
 from oci_tei.deploy.client_options import (
     OCI_MAX_BODY_BYTES,
     TEI_DEFAULT_BATCH,
@@ -42,6 +45,7 @@ from oci_tei.deploy.shapes import Shape, parse_shape
 
 __all__ = [
     "ARTIFACT_TAG",
+    "MANAGED_ENV",
     "OWNER_TAG",
     "SPEC_HASH_TAG",
     "ArtifactLocation",
@@ -66,6 +70,8 @@ _RESERVED_TAG_PREFIX = "oci-tei"
 
 # Flags the tool sets itself: extra_args may not repeat them.
 _MANAGED_FLAGS = ("--model-id", "--port", "-p", "--hostname", "--json-output", "--auto-truncate")
+#: Environment variables the tool sets itself: container.env may not repeat them.
+MANAGED_ENV = ("MODEL_DEPLOY_PREDICT_ENDPOINT", "AUTO_TRUNCATE")
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
@@ -192,11 +198,17 @@ class Container(_Strict):
         tei_version: TEI release, e.g. ``1.5`` (the seed's) or ``1.9``.
         image: An explicit image instead; pushed to ``ocir_repository`` unless already in OCIR.
         ocir_repository: ``<region>.ocir.io/<tenancy-namespace>/text-embeddings-inference``.
+        port: The port TEI listens on, which is also the deployment's server and
+            health-check port (OCI: 1024-65535, not 24224, 8446 or 8447).
+        env: More environment variables for the container (OCI: keys of letters, digits
+            and ``_``, starting with a letter; all variables under 2048 bytes).
     """
 
     tei_version: str | None = None
     image: str | None = None
     ocir_repository: str | None = None
+    port: int = 8080
+    env: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("tei_version", mode="before")
     @classmethod
@@ -224,7 +236,8 @@ class Autoscaling(_Strict):
         max_replicas: Most instances.
         scale_out_threshold: Utilization percent above which an instance is added.
         scale_in_threshold: Utilization percent below which one is removed.
-        cool_down_seconds: Wait between scaling actions (OCI's default when unset).
+        cool_down_seconds: Wait between scaling actions (OCI: at least 300, its default
+            when unset).
     """
 
     metric: Literal["cpu_utilization", "memory_utilization"] = "cpu_utilization"
@@ -232,7 +245,7 @@ class Autoscaling(_Strict):
     max_replicas: PositiveInt
     scale_out_threshold: Annotated[int, Field(ge=1, le=100)] = 70
     scale_in_threshold: Annotated[int, Field(ge=1, le=100)] = 30
-    cool_down_seconds: Annotated[int, Field(ge=0)] | None = None
+    cool_down_seconds: int | None = None
 
 
 class Infrastructure(_Strict):
@@ -497,7 +510,67 @@ def _consistency_problems(spec: DeploySpec) -> list[tuple[str, str]]:
         *infrastructure,
         *_container_problems(spec, shape),
         *_tag_and_flag_problems(spec),
+        *_oci_rule_problems(spec),
     ]
+
+
+def _oci_rule_problems(spec: DeploySpec) -> list[tuple[str, str]]:
+    """OCI's documented rules (:mod:`oci_tei.contract`) on the fields that carry them.
+
+    Rules on what the tool composes from several fields (the command line's size, the
+    whole environment's size) are checked with the plan (:mod:`~oci_tei.deploy.plan`).
+    """
+    infra = spec.infrastructure
+    problems: list[tuple[str, str]] = []
+    try:
+        parse_shape(infra.shape)
+    except ValueError:
+        pass  # not even a shape name: _consistency_problems says so
+    else:
+        problems += check_shape(
+            infra.shape,
+            infra.ocpus,
+            infra.memory_in_gbs,
+            fields=("infrastructure.shape", "infrastructure.ocpus", "infrastructure.memory_in_gbs"),
+        )
+    problems += check_port(spec.container.port, "container.port")
+    problems += [
+        (f"container.env.{key}", f"{key} is set by oci-tei itself")
+        for key in spec.container.env
+        if key in MANAGED_ENV
+    ]
+    problems += [
+        problem
+        for problem in check_environment(spec.container.env, "container.env")
+        if problem[0] != "container.env"  # the total size is checked with the plan
+    ]
+    problems += check_instance_count(infra.replicas, "infrastructure.replicas")
+    problems += check_bandwidth(
+        infra.bandwidth_mbps, None, fields=("infrastructure.bandwidth_mbps", "")
+    )
+    scaling = infra.autoscaling
+    if scaling is not None:
+        problems += [
+            (_SCALING_FIELDS.get(field.rsplit(".", 1)[-1], "infrastructure.autoscaling"), text)
+            for field, text in check_autoscaling(
+                minimum=scaling.min_replicas,
+                maximum=scaling.max_replicas,
+                initial=infra.replicas,
+                cool_down_s=scaling.cool_down_seconds,
+                thresholds=[(scaling.scale_in_threshold, scaling.scale_out_threshold)],
+                field="autoscaling",
+            )
+        ]
+    return problems
+
+
+# OCI's autoscaling field names -> the spec's.
+_SCALING_FIELDS = {
+    "minimumInstanceCount": "infrastructure.autoscaling.min_replicas",
+    "maximumInstanceCount": "infrastructure.autoscaling.max_replicas",
+    "initialInstanceCount": "infrastructure.replicas",
+    "coolDownInSeconds": "infrastructure.autoscaling.cool_down_seconds",
+}
 
 
 def _model_problems(spec: DeploySpec) -> list[tuple[str, str]]:
@@ -536,23 +609,15 @@ def _infrastructure_problems(spec: DeploySpec, shape: Shape) -> list[tuple[str, 
                 (f"infrastructure.{field}", f"only for Flex shapes; {shape.name} has a fixed size")
             )
     scaling = infrastructure.autoscaling
-    if scaling is not None:
-        if scaling.min_replicas > scaling.max_replicas:
-            problems.append(("infrastructure.autoscaling.max_replicas", "must be >= min_replicas"))
-        elif not scaling.min_replicas <= infrastructure.replicas <= scaling.max_replicas:
-            problems.append(
-                (
-                    "infrastructure.replicas",
-                    "the initial count must lie within min_replicas..max_replicas",
-                )
+    # Counts and cool-down are OCI's rules (_oci_rule_problems); this one is ours: a
+    # scale-in threshold at or above the scale-out one makes the deployment flap.
+    if scaling is not None and scaling.scale_in_threshold >= scaling.scale_out_threshold:
+        problems.append(
+            (
+                "infrastructure.autoscaling.scale_in_threshold",
+                "must be below scale_out_threshold",
             )
-        if scaling.scale_in_threshold >= scaling.scale_out_threshold:
-            problems.append(
-                (
-                    "infrastructure.autoscaling.scale_in_threshold",
-                    "must be below scale_out_threshold",
-                )
-            )
+        )
     return problems
 
 

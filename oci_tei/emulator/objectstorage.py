@@ -35,6 +35,7 @@ from aiohttp import web
 from oci_tei.emulator.context import EmulatorContext
 from oci_tei.emulator.errors import OCIError, invalid_parameter, not_found
 from oci_tei.emulator.gateway import CONTEXT
+from oci_tei.emulator.paging import page_limit, page_of
 from oci_tei.emulator.wire import from_wire, model_response
 
 SERVICE = "object_storage"
@@ -314,7 +315,7 @@ def _bucket_model(oci: Any, store: ObjectStore, bucket: Bucket) -> Any:
 
 
 async def list_buckets(request: web.Request) -> web.Response:
-    """ListBuckets (compartmentId required), by name."""
+    """ListBuckets (compartmentId required), by name, paginated."""
     import oci
 
     _auth(request)
@@ -340,7 +341,8 @@ async def list_buckets(request: web.Request) -> web.Response:
         for bucket in buckets
         if bucket.compartment_id == compartment
     ]
-    return model_response(SERVICE, summaries)
+    chunk, headers = page_of(request, summaries, request.app[CONTEXT].config.page_size)
+    return model_response(SERVICE, chunk, headers=headers)
 
 
 async def get_bucket(request: web.Request) -> web.Response:
@@ -546,14 +548,9 @@ async def delete_object(request: web.Request) -> web.Response:
     )
 
 
-def _limit(request: web.Request, default: int = 1000) -> int:
-    try:
-        limit = int(request.query.get("limit", default))
-    except ValueError:
-        raise invalid_parameter("limit must be an integer.") from None
-    if not 1 <= limit <= 1000:
-        raise invalid_parameter("limit must be between 1 and 1000.")
-    return limit
+def _limit(request: web.Request) -> int:
+    """``limit``, else the emulator's page size (OCI's own default is 1000)."""
+    return page_limit(request, request.app[CONTEXT].config.page_size)
 
 
 async def list_objects(request: web.Request) -> web.Response:
@@ -615,7 +612,6 @@ async def list_object_versions(request: web.Request) -> web.Response:
     store: ObjectStore = request.app[STORE]
     bucket = store.bucket(request.match_info["ns"], request.match_info["bucket"])
     prefix = request.query.get("prefix", "")
-    limit = _limit(request)
     with store.lock:
         rows = [
             (name, i, obj)
@@ -623,13 +619,7 @@ async def list_object_versions(request: web.Request) -> web.Response:
             if name.startswith(prefix)
             for i, obj in reversed(list(enumerate(bucket.objects[name])))
         ]
-    start = 0
-    if page := request.query.get("page"):
-        try:
-            start = int(page)
-        except ValueError:
-            raise invalid_parameter("page is not a valid page token.") from None
-    chunk = rows[start : start + limit]
+    chunk, headers = page_of(request, rows, request.app[CONTEXT].config.page_size)
     items = [
         oci.object_storage.models.ObjectVersionSummary(
             name=name,
@@ -644,7 +634,6 @@ async def list_object_versions(request: web.Request) -> web.Response:
         )
         for name, _, obj in chunk
     ]
-    headers = {"opc-next-page": str(start + limit)} if start + limit < len(rows) else None
     return model_response(
         SERVICE, oci.object_storage.models.ObjectVersionCollection(items=items), headers=headers
     )

@@ -113,7 +113,7 @@ def test_enough_bandwidth_or_a_cpu_shape_does_not_warn(make_spec: SpecFactory) -
         **{
             "infrastructure.shape": "VM.Standard.E4.Flex",
             "infrastructure.ocpus": 16,
-            "infrastructure.memory_in_gbs": 64,
+            "infrastructure.memory_in_gbs": 128,
         }
     )
     assert bandwidth_warnings(cpu) == []

@@ -33,7 +33,7 @@ def test_seed_spec_loads_with_the_seed_values(seed_spec) -> None:
 def test_cpu_spec_loads(spec_env) -> None:
     spec = load_spec(CPU_SPEC, spec_env)
     assert spec.infrastructure.shape == "VM.Standard.E5.Flex"
-    assert (spec.infrastructure.ocpus, spec.infrastructure.memory_in_gbs) == (8, 32)
+    assert (spec.infrastructure.ocpus, spec.infrastructure.memory_in_gbs) == (4, 32)
     assert spec.infrastructure.autoscaling is not None
 
 
@@ -124,7 +124,7 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
     (
         {"infrastructure.autoscaling": {"min_replicas": 3, "max_replicas": 2}},
         "infrastructure.autoscaling.max_replicas",
-        ">= min_replicas",
+        "must not be below the minimum",
     ),
     (
         {"infrastructure.autoscaling": {"max_replicas": 4, "scale_in_threshold": 80}},
@@ -139,7 +139,7 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
     (
         {"infrastructure.autoscaling": {"min_replicas": 2, "max_replicas": 4}},
         "infrastructure.replicas",
-        "within min_replicas..max_replicas",
+        "must lie between the minimum and the maximum",
     ),
     ({"container.tei_version": 1.5}, "container.tei_version", "quote the version"),
     ({"container.tei_version": "latest"}, "container.tei_version", "not a TEI version"),

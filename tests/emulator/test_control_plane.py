@@ -42,10 +42,10 @@ def test_update_bucket_versioning(emulator, oci_config: Path) -> None:
     models = oci.object_storage.models
     client.create_bucket(ns, models.CreateBucketDetails(name="plain", compartment_id=COMPARTMENT))
     assert client.get_bucket(ns, "plain").data.versioning == "Disabled"
-    assert [b.name for b in client.list_buckets(ns, COMPARTMENT).data] == ["plain"]
+    assert [b.name for b in all_items(client.list_buckets, ns, COMPARTMENT)] == ["plain"]
     client.put_object(ns, "plain", "a", b"1")
     client.put_object(ns, "plain", "a", b"2")
-    assert len(client.list_object_versions(ns, "plain").data.items) == 1
+    assert len(all_items(client.list_object_versions, ns, "plain")) == 1
 
     updated = client.update_bucket(
         ns, "plain", models.UpdateBucketDetails(versioning="Enabled", freeform_tags={"t": "1"})
@@ -54,13 +54,13 @@ def test_update_bucket_versioning(emulator, oci_config: Path) -> None:
     assert updated.data.freeform_tags == {"t": "1"}
     assert client.get_bucket(ns, "plain").data.versioning == "Enabled"
     client.put_object(ns, "plain", "a", b"3")
-    assert len(client.list_object_versions(ns, "plain").data.items) == 2
+    assert len(all_items(client.list_object_versions, ns, "plain")) == 2
 
     client.update_bucket(ns, "plain", models.UpdateBucketDetails(versioning="Suspended"))
     client.put_object(ns, "plain", "a", b"4")
     # Unversioned writes replace the one unversioned version ("2", then "4"); "3" stays.
     client.put_object(ns, "plain", "a", b"5")
-    versions = client.list_object_versions(ns, "plain").data.items
+    versions = all_items(client.list_object_versions, ns, "plain")
     contents = sorted(
         client.get_object(ns, "plain", "a", version_id=v.version_id).data.content for v in versions
     )
@@ -92,7 +92,7 @@ def test_objects_versions_and_multipart(emulator, oci_config: Path, tmp_path: Pa
     head = client.head_object(ns, "models", "m/config.json")
     assert int(head.headers["content-length"]) == 8
     assert client.get_object(ns, "models", "m/config.json").data.content == b'{"a": 2}'
-    versions = client.list_object_versions(ns, "models", prefix="m/").data.items
+    versions = all_items(client.list_object_versions, ns, "models", prefix="m/")
     assert len(versions) == 2
     assert all(v.version_id for v in versions)
     old = client.get_object(ns, "models", "m/config.json", version_id=versions[1].version_id)
@@ -101,7 +101,9 @@ def test_objects_versions_and_multipart(emulator, oci_config: Path, tmp_path: Pa
     big.write_bytes(bytes(range(256)) * 50_000)  # 12.8 MB: several parts
     manager = oci.object_storage.UploadManager(client, allow_parallel_uploads=True)
     manager.upload_file(ns, "models", "m/weights.bin", str(big), part_size=5 * 1024 * 1024)
-    listed = client.list_objects(ns, "models", prefix="m/", fields="name,size,md5").data.objects
+    listed = oci.pagination.list_call_get_all_results(
+        client.list_objects, ns, "models", prefix="m/", fields="name,size,md5"
+    ).data.objects
     assert {o.name: o.size for o in listed} == {
         "m/config.json": 8,
         "m/weights.bin": big.stat().st_size,
