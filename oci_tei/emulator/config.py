@@ -146,6 +146,8 @@ class EmulatorConfig:
         projects: ``(project OCID, compartment OCID)`` of Data Science projects that exist
             from the start (others are made with CreateProject); creates naming any other
             project get 404.
+        shapes: the shapes this region offers model deployments (ListModelDeploymentShapes;
+            creates on another get 400); None: every shape of :mod:`oci_tei.contract.shapes`.
         drop_create_answers: the first N CreateModelDeployment calls are carried out but
             their answers are lost (the connection is cut), to test ``opc-retry-token``.
     """
@@ -181,6 +183,7 @@ class EmulatorConfig:
     page_size: int = DEFAULT_PAGE_SIZE
     projects: Sequence[tuple[str, str]] = (DEMO_PROJECT,)
     drop_create_answers: int = 0
+    shapes: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.port < 65536:

@@ -698,6 +698,20 @@ def _with_work_request(
     )
 
 
+def _check_offered(request: web.Request, shape: str) -> None:
+    """A shape this region offers model deployments (``EmulatorConfig.shapes``).
+
+    Raises:
+        OCIError: 400 InvalidParameter.
+    """
+    offered = request.app[CONTEXT].config.shapes
+    if offered is not None and shape not in offered:
+        raise invalid_parameter(
+            f"modelDeploymentConfigurationDetails.modelConfigurationDetails.instanceConfiguration."
+            f"instanceShapeName: {shape} is not offered for model deployments in this region."
+        )
+
+
 def _drop_answer(request: web.Request) -> bool:
     """Cut the connection instead of answering (``EmulatorConfig.drop_create_answers``)."""
     state: DataScienceState = request.app[STATE]
@@ -731,6 +745,7 @@ async def create_model_deployment(request: web.Request) -> web.Response:
         raise invalid_parameter("compartmentId and projectId are required.")
     raise_problems(deployment_problems(raw, update=False))
     model_config = details.model_deployment_configuration_details.model_configuration_details
+    _check_offered(request, model_config.instance_configuration.instance_shape_name)
     _project(request, details.project_id)
     stored = state.models.get(model_config.model_id)
     check_model_ready(stored.model if stored else None, model_config.model_id)
@@ -929,6 +944,7 @@ async def list_model_deployment_shapes(request: web.Request) -> web.Response:
     from oci_tei.contract.shapes import MODEL_DEPLOYMENT_SHAPES
 
     _list_query(request)
+    offered = request.app[CONTEXT].config.shapes
     shapes = [
         oci.data_science.models.ModelDeploymentShapeSummary(
             name=shape.name,
@@ -937,6 +953,7 @@ async def list_model_deployment_shapes(request: web.Request) -> web.Response:
             shape_series=shape.series,
         )
         for shape in MODEL_DEPLOYMENT_SHAPES.values()
+        if offered is None or shape.name in offered
     ]
     return _page(request, shapes)
 

@@ -114,7 +114,12 @@ def test_everything_present_passes_and_deploys(
             "is not subscribed to us-ashburn-1 (subscribed: eu-frankfurt-1)",
         ),
         ({}, {"project_id": "ocid1.datascienceproject.oc1.iad.aaaamissing"}, "project", "404"),
-        ({}, {"infrastructure.shape": "VM.Standard.E5.Flex"}, "shape", "is not offered"),
+        (
+            {"shapes": ("VM.Standard.E4.Flex", "VM.GPU.A10.1")},  # this region offers fewer
+            {"infrastructure.shape": "VM.Standard.E5.Flex"},
+            "shape",
+            "is not offered",
+        ),
         ({"limits": {LIMIT: 1}}, {}, "limits", f"{LIMIT}: 1 OCPUs available, 2 needed"),
         ({"ocir_images": []}, {}, "image", f"{IMAGE} is not in OCIR"),
         (
