@@ -20,13 +20,19 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["EmbeddingClient", "EmbeddingSettings", "__version__"]
+__all__ = ["EmbeddingClient", "EmbeddingSettings", "RerankClient", "RerankSettings", "__version__"]
 
 if TYPE_CHECKING:
     from oci_tei.client import EmbeddingClient
+    from oci_tei.rerank import RerankClient, RerankSettings
     from oci_tei.settings import EmbeddingSettings
 
-_LAZY = {"EmbeddingClient": "oci_tei.client", "EmbeddingSettings": "oci_tei.settings"}
+_LAZY = {
+    "EmbeddingClient": "oci_tei.client",
+    "EmbeddingSettings": "oci_tei.settings",
+    "RerankClient": "oci_tei.rerank",
+    "RerankSettings": "oci_tei.rerank",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -209,7 +209,7 @@ class RerankClient(EngineClient):
                 (:class:`~oci_tei.errors.InvalidInputError`).
             OCITEIError: Any failure after retries; see :mod:`oci_tei.errors`.
         """
-        operation, planner = self._plan(query, texts, return_text)
+        operation, planner = self._plan(query, texts, return_text, top_n)
         scores = _Collector(planner.total)
         self._run(planner, operation, scores.place, show_progress=show_progress, desc="Reranking")
         return scores.ranked(top_n)
@@ -224,7 +224,7 @@ class RerankClient(EngineClient):
         show_progress: bool | None = None,
     ) -> list[RerankResult]:
         """Async :meth:`rerank`, concurrent on the running event loop."""
-        operation, planner = self._plan(query, texts, return_text)
+        operation, planner = self._plan(query, texts, return_text, top_n)
         scores = _Collector(planner.total)
         await self._arun(
             planner, operation, scores.place, show_progress=show_progress, desc="Reranking"
@@ -232,8 +232,10 @@ class RerankClient(EngineClient):
         return scores.ranked(top_n)
 
     def _plan(
-        self, query: str, texts: Sequence[str], return_text: bool
+        self, query: str, texts: Sequence[str], return_text: bool, top_n: int | None
     ) -> tuple[RerankOperation, BatchPlanner]:
+        if top_n is not None and (isinstance(top_n, bool) or top_n < 1):
+            raise ValueError(f"top_n must be a positive number of results, got {top_n!r}")
         if not isinstance(query, str):
             raise InputTypeError(f"the query is {type(query).__name__}, not str")
         if not query.strip():

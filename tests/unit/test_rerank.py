@@ -141,6 +141,19 @@ def test_plain_tei_url_defaults_to_rerank_route():
         RerankSettings(endpoint=TEI, route="/embed")
 
 
+def test_top_n_must_be_positive():
+    client = RerankClient(endpoint=TEI)
+    with pytest.raises(ValueError, match="top_n"):
+        client.rerank("q", ["a"], top_n=0)
+
+
+def test_lazy_top_level_exports():
+    import oci_tei
+
+    assert oci_tei.RerankClient is RerankClient
+    assert oci_tei.RerankSettings is RerankSettings
+
+
 @pytest.mark.parametrize(
     ("query", "texts", "error", "index"),
     [
