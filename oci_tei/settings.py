@@ -70,8 +70,9 @@ class ClientSettings(BaseModel):
     automatically when a server reports a smaller limit."""
 
     max_concurrency: int = Field(default=8, ge=1, le=256)
-    """Requests in flight at once per client. Kept so that in-flight inputs stay under
-    TEI's 512 concurrency permits."""
+    """Requests in flight at once per client, all callers together: threads, tasks on any
+    number of event loops, or both share one bound. Kept so that in-flight inputs stay
+    under TEI's 512 concurrency permits."""
 
     max_retries: int = Field(default=5, ge=0)
     """Retries on 429/5xx/connection errors/timeouts; 0 disables retrying."""
