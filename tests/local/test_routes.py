@@ -123,7 +123,11 @@ def test_openai_route(
     openapi.validate("/v1/embeddings", 200, encoded)
     for plain, packed in zip(body["data"], encoded["data"], strict=True):
         decoded = np.frombuffer(base64.b64decode(packed["embedding"]), dtype="<f4")
-        np.testing.assert_array_equal(decoded, np.array(plain["embedding"], dtype=np.float32))
+        # Two requests: the server may batch each with other traffic, and padding moves the
+        # last bits; what this checks is that base64 carries the same float32 vector.
+        np.testing.assert_allclose(
+            decoded, np.array(plain["embedding"], dtype=np.float32), rtol=0, atol=1e-6
+        )
 
 
 def test_openai_single_input_and_dimensions(client: httpx.Client, compat: str) -> None:
