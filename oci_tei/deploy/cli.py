@@ -44,6 +44,13 @@ def configure_deploy(parser: argparse.ArgumentParser) -> None:
     add_wait_arguments(parser, "deployment")
     parser.add_argument("--no-smoke-test", action="store_true", help="skip the test embedding call")
     parser.add_argument(
+        "--update",
+        action="store_true",
+        help="when the spec's deployment no longer matches the spec, apply the difference as "
+        "OCI allows (live fields in place; the rest by deactivate, update, activate: downtime); "
+        "without it deploy shows the difference and changes nothing",
+    )
+    parser.add_argument(
         "--skip-preflight",
         action="store_true",
         help="do not check IAM policies, image, bucket, logs, shape and limits first "
@@ -81,6 +88,7 @@ def run_deploy(args: argparse.Namespace) -> int:
         timeout_s=args.timeout * 60,
         smoke_test=not args.no_smoke_test,
         preflight=not args.skip_preflight,
+        update=args.update,
     )
     if args.output_json:
         Path(args.output_json).write_text(outcome.to_json(), encoding="utf-8")

@@ -59,8 +59,8 @@ def resumable_deployment(session: DeploySession, spec: DeploySpec, existing: Any
     if tags.get(SPEC_HASH_TAG) != spec.spec_hash():
         raise DeployError(
             f"deployment {existing.id} was made from another version of this spec (hash "
-            f"{tags.get(SPEC_HASH_TAG)}, now {spec.spec_hash()}); `oci-tei scale` changes "
-            "replicas and bandwidth, anything else needs `oci-tei delete` and a new deploy",
+            f"{tags.get(SPEC_HASH_TAG)}, now {spec.spec_hash()}) and is {state}: wait until it "
+            "is ACTIVE, then `oci-tei deploy --update` applies the difference",
             step="deployment",
         )
     if state not in ("ACTIVE", *IN_PROGRESS_STATES):

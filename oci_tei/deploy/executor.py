@@ -6,7 +6,8 @@ step      what                                         module
 1         the model files (Hub cache, path, package)   :mod:`~oci_tei.deploy.download`
 2         upload to the versioned bucket               :mod:`~oci_tei.deploy.upload`
 3         the model by reference                       :mod:`~oci_tei.deploy.model`
-4         the model deployment (or an earlier run's)   :mod:`~oci_tei.deploy.deployment`
+4         the model deployment (or an earlier run's,   :mod:`~oci_tei.deploy.deployment`,
+          updated to the spec with ``--update``)       :mod:`~oci_tei.deploy.drift`
 5         wait until ACTIVE, showing work requests     :mod:`~oci_tei.deploy.progress`
 6         smoke test, then the usage snippets          :mod:`~oci_tei.deploy.smoke`,
                                                        :mod:`~oci_tei.deploy.snippets`
@@ -29,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from oci_tei.contract.updates import UPDATABLE_STATES
 from oci_tei.deploy.client_options import (
     TEI_DEFAULT_BATCH,
     TEI_DEFAULT_PAYLOAD,
@@ -39,6 +41,8 @@ from oci_tei.deploy.connection import Connection
 from oci_tei.deploy.container import predict_route
 from oci_tei.deploy.deployment import create_deployment, resumable_deployment
 from oci_tei.deploy.download import TEI_FILE_PATTERNS, resolve_model_dir
+from oci_tei.deploy.drift import Drift, apply_drift, find_drift
+from oci_tei.deploy.errors import DeployError
 from oci_tei.deploy.lookup import find_deployment, get_deployment, predict_endpoint
 from oci_tei.deploy.model import ensure_model
 from oci_tei.deploy.plan import DEFAULT_WAIT_TIMEOUT_S, build_plan
@@ -47,7 +51,7 @@ from oci_tei.deploy.progress import wait_until_active
 from oci_tei.deploy.session import DeploySession
 from oci_tei.deploy.smoke import smoke_test as run_smoke_test
 from oci_tei.deploy.snippets import usage_snippets
-from oci_tei.deploy.spec import DeploySpec
+from oci_tei.deploy.spec import SPEC_HASH_TAG, DeploySpec
 from oci_tei.deploy.upload import ensure_versioned_bucket, upload_directory
 
 __all__ = ["DeployExecutor", "DeployOutcome"]
@@ -117,11 +121,15 @@ class DeployExecutor:
         timeout_s: float = DEFAULT_WAIT_TIMEOUT_S,
         smoke_test: bool = True,
         preflight: bool = True,
+        update: bool = False,
     ) -> DeployOutcome:
         """Run the plan: preflight, download, upload, model, deployment, wait, smoke test.
 
         ``preflight`` (:mod:`~oci_tei.deploy.preflight`) runs before anything is uploaded
-        or created, and stops the deploy on what OCI would fail.
+        or created, and stops the deploy on what OCI would fail. When the spec's live
+        deployment no longer matches the spec (:mod:`~oci_tei.deploy.drift`), the
+        difference is printed; ``update`` applies it as OCI allows, otherwise nothing
+        changes and :class:`DeployError` says what ``update`` would do.
 
         Raises:
             DeployError: A step failed; the message names it and says what to do.
@@ -138,9 +146,15 @@ class DeployExecutor:
             deployment_id = self._create(spec)
         else:
             # Summaries lack lifecycle_details; the full record says why a deployment failed.
-            deployment_id = resumable_deployment(
-                session, spec, get_deployment(session, existing.id)
-            )
+            record = get_deployment(session, existing.id)
+            drift = None
+            hash_now = (record.freeform_tags or {}).get(SPEC_HASH_TAG)
+            if record.lifecycle_state in UPDATABLE_STATES and hash_now != spec.spec_hash():
+                drift = find_drift(session, spec, record)
+            if drift is None:
+                deployment_id = resumable_deployment(session, spec, record)
+            else:
+                deployment_id = self._update(spec, drift, apply=update, timeout_s=timeout_s)
         echo(f"  deployment {deployment_id}")
         if not wait:
             return self._outcome(spec, get_deployment(session, deployment_id))
@@ -177,8 +191,33 @@ class DeployExecutor:
         if not report.ok:
             raise PreflightError(report)
 
+    def _update(self, spec: DeploySpec, drift: Drift, *, apply: bool, timeout_s: float) -> str:
+        """Show how the live deployment differs from the spec; apply it with ``apply``."""
+        echo = self.session.echo
+        for line in drift.describe():
+            echo(line)
+        if not apply:
+            raise DeployError(
+                f"deployment {drift.deployment.id} does not match the spec; nothing was "
+                "changed: re-run with --update to apply the difference as shown",
+                step="deployment",
+            )
+        return apply_drift(
+            self.session,
+            spec,
+            drift,
+            prepare_model=lambda: self._prepare_model(spec),
+            timeout_s=timeout_s,
+        )
+
     def _create(self, spec: DeploySpec) -> str:
         """Steps 1-4 for a spec with no live deployment; returns the new deployment's OCID."""
+        model_id = self._prepare_model(spec)
+        self.session.echo("[4/6 deployment] creating")
+        return create_deployment(self.session, spec, model_id)
+
+    def _prepare_model(self, spec: DeploySpec) -> str:
+        """Steps 1-3: the model files, their upload, the model by reference; its OCID."""
         session, echo = self.session, self.session.echo
         echo("[1/6 download] preparing model files")
         model_dir = resolve_model_dir(spec.model)
@@ -194,9 +233,7 @@ class DeployExecutor:
         )
         echo(f"  {len(report.uploaded)} uploaded, {len(report.skipped)} already there")
         echo("[3/6 model] model by reference")
-        model_id = ensure_model(session, spec)
-        echo("[4/6 deployment] creating")
-        return create_deployment(session, spec, model_id)
+        return ensure_model(session, spec)
 
     @staticmethod
     def _outcome(spec: DeploySpec, deployment: Any) -> DeployOutcome:

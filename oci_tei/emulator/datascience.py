@@ -31,9 +31,9 @@ from typing import Any
 
 from aiohttp import web
 
+from oci_tei.contract.changes import changed_fields
 from oci_tei.contract.updates import LIVE_UPDATE_STATES, group_of, live_update_problem
 from oci_tei.emulator.authorization import check_create, check_update, provisioning_failure
-from oci_tei.emulator.changes import changed_fields
 from oci_tei.emulator.containers import (
     DEPLOYED_MODEL_ROOT,
     ContainerError,
