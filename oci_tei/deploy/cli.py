@@ -105,13 +105,21 @@ def configure_image(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--username",
         default=None,
-        help="OCI user for docker login (federated: oracleidentitycloudservice/<user>)",
+        help="OCI user for the registry login (federated: oracleidentitycloudservice/<user>); "
+        "without it the engine's existing login is used",
+    )
+    parser.add_argument(
+        "--engine", choices=("docker", "podman"), default=None, help="default: docker, else podman"
+    )
+    parser.add_argument(
+        "--print", action="store_true", help="print the commands instead of running them"
     )
 
 
 @guarded
 def run_image(args: argparse.Namespace) -> int:
-    """Print the docker commands that put the spec's TEI image into OCIR."""
+    """Push the spec's TEI image to OCIR with docker or podman, or print the commands."""
+    from oci_tei.deploy.image_push import find_engine, push_image
     from oci_tei.deploy.images import choose_image, docker_commands
 
     spec = load(args.spec)
@@ -119,7 +127,18 @@ def run_image(args: argparse.Namespace) -> int:
     print(f"# {spec.infrastructure.shape} runs {choice.target}")
     for warning in choice.warnings:
         print(f"# warning: {warning}")
-    print("\n".join(docker_commands(choice, username=args.username)))
+    engine = None if args.print else find_engine(args.engine)
+    if engine is None:
+        print("\n".join(docker_commands(choice, username=args.username)))
+        if args.print:
+            why = "--print"
+        elif args.engine:
+            why = f"{args.engine} is not on PATH"
+        else:
+            why = "neither docker nor podman is on PATH"
+        print(f"# NOT pushed ({why}): run the commands above where docker or podman runs")
+        return 0
+    push_image(choice, engine=engine, username=args.username)
     return 0
 
 

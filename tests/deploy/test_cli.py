@@ -28,7 +28,7 @@ def no_oci_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_image_prints_the_docker_commands(spec_env, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["image", str(SEED_SPEC)]) == 0
+    assert main(["image", str(SEED_SPEC), "--print"]) == 0
     out = capsys.readouterr().out
     assert "docker login -u 'mytenancy/<username>' iad.ocir.io" in out
     assert (
@@ -39,7 +39,10 @@ def test_image_prints_the_docker_commands(spec_env, capsys: pytest.CaptureFixtur
 
 
 def test_image_for_the_cpu_spec(spec_env, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["image", str(CPU_SPEC), "--username", "oracleidentitycloudservice/jane"]) == 0
+    assert (
+        main(["image", str(CPU_SPEC), "--username", "oracleidentitycloudservice/jane", "--print"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "text-embeddings-inference:cpu-1.9" in out
     assert "-u 'mytenancy/oracleidentitycloudservice/jane'" in out
@@ -152,7 +155,7 @@ def test_oci_commands_take_the_auth_flags() -> None:
 @pytest.mark.parametrize(
     "argv",
     [
-        ["image", str(SEED_SPEC)],
+        ["image", str(SEED_SPEC), "--print"],
         ["bandwidth", "--vectors-per-second", "100", "--dimension", "384"],
     ],
 )
@@ -189,3 +192,40 @@ def test_bad_service_endpoint_is_refused_by_the_parser(
         main(["status", "x.yaml", "--service-endpoint", endpoint])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def _fake_engine(directory: Path, name: str) -> Path:
+    """A stand-in for docker/podman (no container engine runs here): it records its argv."""
+    log = directory / f"{name}.log"
+    script = directory / name
+    script.write_text(f'#!/bin/sh\necho "$@" >> {log}\n')
+    script.chmod(0o755)
+    return log
+
+
+def test_image_runs_the_engine_on_path(
+    spec_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = _fake_engine(tmp_path, "podman")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert main(["image", str(SEED_SPEC), "--username", "jane"]) == 0
+    assert log.read_text().splitlines() == [
+        "login -u mytenancy/jane iad.ocir.io",
+        "pull --platform linux/amd64 ghcr.io/huggingface/text-embeddings-inference:86-1.5",
+        "tag ghcr.io/huggingface/text-embeddings-inference:86-1.5 "
+        "iad.ocir.io/mytenancy/text-embeddings-inference:86-1.5",
+        "push iad.ocir.io/mytenancy/text-embeddings-inference:86-1.5",
+    ]
+    assert (
+        "pushed iad.ocir.io/mytenancy/text-embeddings-inference:86-1.5" in capsys.readouterr().out
+    )
+
+
+def test_image_without_an_engine_prints_and_says_it_did_not_push(
+    spec_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither docker nor podman
+    assert main(["image", str(SEED_SPEC)]) == 0
+    out = capsys.readouterr().out
+    assert "docker push iad.ocir.io/mytenancy/text-embeddings-inference:86-1.5" in out
+    assert "# NOT pushed (neither docker nor podman is on PATH)" in out
