@@ -304,6 +304,20 @@ async def delete_model(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+async def model_action(request: web.Request) -> web.Response:
+    """ActivateModel / DeactivateModel: ACTIVE <-> INACTIVE (an INACTIVE model cannot be deployed)."""
+    body = await request.read()
+    _auth(request, body)
+    stored = _model(request)
+    request.app[STATE].etags.check_if_match(request, stored.model.id)
+    stored.model.lifecycle_state = (
+        "ACTIVE" if request.match_info["action"] == "activate" else "INACTIVE"
+    )
+    return model_response(
+        SERVICE, stored.model, headers={"etag": _changed(request, stored.model.id)}
+    )
+
+
 async def list_models(request: web.Request) -> web.Response:
     """ListModels (compartmentId required; projectId, displayName, lifecycleState filters)."""
     import oci
@@ -973,6 +987,7 @@ def add_routes(app: web.Application, containers: ContainerManager) -> None:
     r.add_get(f"{API}/models/{{id}}", get_model)
     r.add_put(f"{API}/models/{{id}}", update_model)
     r.add_delete(f"{API}/models/{{id}}", delete_model)
+    r.add_post(f"{API}/models/{{id}}/actions/{{action:activate|deactivate}}", model_action)
     r.add_post(f"{API}/models/{{id}}/artifact", create_model_artifact)
     r.add_put(f"{API}/models/{{id}}/artifact", create_model_artifact)
     r.add_get(f"{API}/models/{{id}}/artifact/content", get_model_artifact, allow_head=False)
