@@ -6,6 +6,7 @@ deploy's create surviving a lost answer."""
 from __future__ import annotations
 
 import http.client
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,15 +41,27 @@ def _env_update(env: dict[str, str]) -> Any:
     )
 
 
+DeployedFactory = Callable[..., tuple[DeployEnv, Any]]
+
+
 @pytest.fixture
-def live(
+def deployed(
     emulator, oci_config: Path, tmp_path: Path, model_dir: Path, tei_backend, restore_ads_auth
-) -> tuple[DeployEnv, Any]:
+) -> DeployedFactory:
+    """Deploy the demo spec on an emulator with ``settings``; the env and the outcome."""
+
+    def deploy(name: str, **settings: Any) -> tuple[DeployEnv, Any]:
+        emu = emulator(shared_backends={model_dir: tei_backend}, **settings)
+        env = DeployEnv(emu, oci_config, tmp_path)
+        return env, env.executor().deploy(load_spec(env.spec_file(name)), smoke_test=False)
+
+    return deploy
+
+
+@pytest.fixture
+def live(deployed: DeployedFactory) -> tuple[DeployEnv, Any]:
     """An ACTIVE deployment whose updates take a moment (UPDATING can be seen)."""
-    emu = emulator(shared_backends={model_dir: tei_backend}, activation_delay_s=0.5)
-    env = DeployEnv(emu, oci_config, tmp_path)
-    outcome = env.executor().deploy(load_spec(env.spec_file("live")), smoke_test=False)
-    return env, outcome
+    return deployed("live", activation_delay_s=0.5)
 
 
 def test_updates_follow_the_lifecycle_and_the_live_groups(live) -> None:
@@ -163,23 +176,17 @@ def test_the_gateway_refuses_other_methods_missing_lengths_and_undeclared_routes
     ]
 
 
-def test_each_deployment_is_throttled_at_its_own_bandwidth(
-    emulator, oci_config: Path, tmp_path: Path, model_dir: Path, tei_backend, restore_ads_auth
-) -> None:
-    emu = emulator(shared_backends={model_dir: tei_backend}, bandwidth_mbps=10)
-    env = DeployEnv(emu, oci_config, tmp_path)
-    outcome = env.executor().deploy(load_spec(env.spec_file("throttled")), smoke_test=False)
-    assert emu.bandwidth_mbps(outcome.deployment_id) == 10
+def test_each_deployment_is_throttled_at_its_own_bandwidth(deployed: DeployedFactory) -> None:
+    env, outcome = deployed("throttled", bandwidth_mbps=10)
+    assert env.emulator.bandwidth_mbps(outcome.deployment_id) == 10
     assert env.cli("scale", outcome.deployment_id, "--bandwidth-mbps", "40") == 0
-    assert emu.bandwidth_mbps(outcome.deployment_id) == 40
+    assert env.emulator.bandwidth_mbps(outcome.deployment_id) == 40
 
 
 def test_deploy_survives_a_lost_create_answer_with_one_deployment(
-    emulator, oci_config: Path, tmp_path: Path, model_dir: Path, tei_backend, restore_ads_auth
+    deployed: DeployedFactory,
 ) -> None:
-    emu = emulator(shared_backends={model_dir: tei_backend}, drop_create_answers=1)
-    env = DeployEnv(emu, oci_config, tmp_path)
-    outcome = env.executor().deploy(load_spec(env.spec_file("lost")), smoke_test=False)
+    env, outcome = deployed("lost", drop_create_answers=1)
     assert outcome.state == "ACTIVE"
     deployments = all_items(env.data_science.list_model_deployments, COMPARTMENT)
     assert [item.id for item in deployments] == [outcome.deployment_id]
