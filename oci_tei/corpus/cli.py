@@ -13,11 +13,13 @@ and goes on.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +60,11 @@ def add_client_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-request-bytes", type=int, help="largest request body (default 2000000, TEI's)"
     )
     client.add_argument(
+        "--server-permits",
+        type=int,
+        help="the server's --max-concurrent-requests (default 512, TEI's)",
+    )
+    client.add_argument(
         "--max-requests-per-second",
         type=float,
         help="stay under this request rate (OCI allows 150/s per tenancy; default: no limit)",
@@ -80,6 +87,7 @@ _CLIENT_FLAGS = {
     "batch_size": "batch_size",
     "max_concurrency": "max_concurrency",
     "max_request_bytes": "max_request_bytes",
+    "server_permits": "server_permits",
     "max_requests_per_second": "max_requests_per_second",
     "max_retries": "max_retries",
     "timeout": "timeout",
@@ -184,6 +192,19 @@ class _Run:
         self.pending: deque[Record] = deque()  # read, not yet written: bounded by the stream
         self.embedded = 0
         self.refused = 0
+        # Row groups are written on a thread of their own (pyarrow and fsync release the
+        # GIL), one at a time, while the next one is embedded.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oci-tei-writer")
+        self._writing: Future[None] | None = None
+
+    def _write(self, **part: Any) -> None:
+        self._flush()
+        self._writing = self._writer.submit(self.store.add, **part)
+
+    def _flush(self) -> None:
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.result()
 
     def _texts(self, records: Iterator[Record]) -> Iterator[Any]:
         for record in records:
@@ -220,6 +241,8 @@ class _Run:
             print(f"oci-tei embed: stopped: {exc}; re-run to continue", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
+            with contextlib.suppress(Exception):
+                self._flush()  # the row group being written counts
             print(
                 f"\ninterrupted after {store.manifest.records} inputs; the same command "
                 "continues from there",
@@ -227,6 +250,10 @@ class _Run:
             )
             return 130
         finally:
+            # A row group being written is finished: whatever stopped the run, it counts.
+            with contextlib.suppress(Exception):
+                self._flush()
+            self._writer.shutdown()
             if bar is not None:
                 bar.close()
             self._report(client, time.monotonic() - started)
@@ -249,12 +276,13 @@ class _Run:
             if refused and args.on_error == "stop":
                 ((position, error),) = refused.items()
                 kept = group[:position]
-                store.add(
+                self._write(
                     records=len(kept),
                     ids=[r.id for r in kept],
                     lines=[r.line for r in kept],
                     vectors=chunk.vectors,
                 )
+                self._flush()
                 self.embedded += len(kept)
                 record = group[position]
                 print(
@@ -266,7 +294,7 @@ class _Run:
                 )
                 return 1
             kept = [r for i, r in enumerate(group) if i not in refused]
-            store.add(
+            self._write(
                 records=len(group),
                 ids=[r.id for r in kept],
                 lines=[r.line for r in kept],
@@ -276,6 +304,7 @@ class _Run:
             self.embedded += len(kept)
             self.refused += len(refused)
             bar.update(len(group))
+        self._flush()
         store.mark_finished()
         return 0
 

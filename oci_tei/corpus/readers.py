@@ -154,7 +154,9 @@ def _jsonl(
         if seen <= skip:
             continue
         try:
-            item = json.loads(_decode(name, number, raw))
+            item = json.loads(raw)  # bytes: UTF-8 is checked as it is decoded
+        except UnicodeDecodeError as exc:
+            raise CorpusFormatError(f"{name}:{number}: not UTF-8 ({exc.reason})") from None
         except json.JSONDecodeError as exc:
             raise CorpusFormatError(f"{name}:{number}: not valid JSON ({exc.msg})") from None
         if not isinstance(item, dict):

@@ -2,16 +2,18 @@
 
 Everything lives in ``OUTPUT.partial/`` until the end:
 
-* one part per completed row group — a one-row-group Parquet file, or raw little-endian
-  float32 rows plus their ids for ``.npy`` output — each written to a temporary name,
-  flushed to disk and renamed, so a part on disk is always whole;
+* one part per completed row group — an Arrow IPC file (ids and vectors; written and read
+  back at memory speed) for Parquet output, or raw little-endian float32 rows plus their
+  ids for ``.npy`` output — each written to a temporary name, flushed to disk and renamed,
+  so a part on disk is always whole;
 * the refused inputs of each part (``--on-error skip``), as JSON Lines;
 * ``manifest.json``, rewritten the same way after each part: which parts exist and how
   many input records they cover. A part not in the manifest does not exist; a re-run
   skips the records the manifest covers and sends none of them again.
 
 :meth:`PartialOutput.finish` joins the parts into ``OUTPUT`` (Parquet: one row group
-per part, through pyarrow's ``ParquetWriter``; ``.npy``: a header, then the rows copied
+per part, through pyarrow's ``ParquetWriter``, without dictionary encoding or
+compression, which float32 vectors do not gain from; ``.npy``: a header, then the rows copied
 through, plus ``OUTPUT``'s ``.ids`` sidecar), writes ``OUTPUT.errors.jsonl`` when inputs
 were refused, renames ``OUTPUT`` into place last and removes the partial directory.
 ``OUTPUT`` therefore appears only complete. A crash during ``finish`` leaves the partial
@@ -210,10 +212,13 @@ class PartialOutput:
     def _write_parquet(
         self, name: str, ids: Sequence[Any], vectors: npt.NDArray[np.float32]
     ) -> None:
-        pq = require_pyarrow("Parquet output")
-        path = self.directory / f"{name}.parquet"
+        import pyarrow as pa
+
+        path = self.directory / f"{name}.arrow"
         temporary = path.with_name(path.name + ".tmp")
-        pq.write_table(_table(ids, vectors, self.manifest.id_kind), temporary)
+        table = _table(ids, vectors, self.manifest.id_kind)
+        with pa.OSFile(str(temporary), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+            out.write_table(table)
         _sync_and_rename(temporary, path)
 
     def _write_npy(self, name: str, ids: Sequence[Any], vectors: npt.NDArray[np.float32]) -> None:
@@ -256,13 +261,18 @@ class PartialOutput:
         _sync_and_rename(temporary, target)
 
     def _finish_parquet(self, temporary: Path) -> None:
+        import pyarrow as pa
+
         pq = require_pyarrow("Parquet output")
         manifest = self.manifest
-        parts = self._present([f"{p}.parquet" for p in manifest.parts])
+        parts = self._present([f"{p}.arrow" for p in manifest.parts])
         schema = _schema(manifest.dimension or 0, manifest.id_kind or "int")
-        with pq.ParquetWriter(temporary, schema) as writer:
-            for path in parts:  # one row group per part: memory stays one row group
-                writer.write_table(pq.read_table(path, schema=schema))
+        with pq.ParquetWriter(
+            temporary, schema, use_dictionary=False, compression="none"
+        ) as writer:
+            for path in parts:  # one row group per part, memory-mapped: one at a time
+                with pa.memory_map(str(path)) as source:
+                    writer.write_table(pa.ipc.open_file(source).read_all())
 
     def _finish_npy(self, temporary: Path) -> None:
         manifest = self.manifest
