@@ -105,8 +105,12 @@ def run_server(batch: int) -> None:
 
 def run_emulator(bandwidth: float, rps: float, rtt: float) -> None:
     from oci_tei.emulator import Emulator, EmulatorConfig
-    from oci_tei.emulator.keys import fingerprint, generate_private_key, private_key_pem
-    from oci_tei.emulator.keys import public_key_pem
+    from oci_tei.emulator.keys import (
+        fingerprint,
+        generate_private_key,
+        private_key_pem,
+        public_key_pem,
+    )
 
     workdir = Path(tempfile.mkdtemp(prefix="oci-tei-corpus-bench-"))
     key = generate_private_key()
@@ -259,6 +263,18 @@ def throughput(args: argparse.Namespace, emulator: Child, servers: dict[int, Chi
                 rows.append((name, 32 if "openai" in name else 10, peer_rate, peer_limit,
                              peer_bytes, 0, meter))  # fmt: skip
                 print(f"  {name}: {peer_rate:.0f} vectors/s; {meter.cpu()}", flush=True)
+    # What each part manages alone: the server over plain HTTP (no gateway, no cap).
+    from oci_tei.client import EmbeddingClient
+
+    for batch, server in servers.items():
+        with EmbeddingClient(
+            endpoint=server.info["url"], batch_size=batch, server_permits=batch * 16
+        ) as client:
+            client.embed_array(texts[:2000])
+            with Meter(emulator, server) as meter:
+                client.embed_array(texts)
+        print(f"  server alone, batch {batch} (plain HTTP, no gateway, no cap): "
+              f"{len(texts) / meter.seconds:.0f} vectors/s; {meter.cpu()}", flush=True)  # fmt: skip
     best_peer = max(r[2] for r in rows if not r[0].startswith("oci-tei"))
     print(f"\n{'client':22} {'batch':>5} {'vectors/s':>10} {'limit/s':>8} {'of limit':>9} "
           f"{'vs best peer':>12} {'B/vector':>9} {'429s':>5}  CPU client/emulator/server")  # fmt: skip
