@@ -240,7 +240,8 @@ def throughput(args: argparse.Namespace, emulator: Child, servers: dict[int, Chi
             before = client.usage()
             with Meter(emulator, server) as meter:
                 array = client.embed_array(texts)
-            retries = (client.usage() - before).retries
+            used = client.usage() - before
+            retries = used.retries
         assert array.shape == (len(texts), DIMENSION)
         per_vector = meter.bytes / len(texts)
         limit = min(args.bandwidth * 1e6 / 8 / per_vector, args.rps * batch)
@@ -248,6 +249,16 @@ def throughput(args: argparse.Namespace, emulator: Child, servers: dict[int, Chi
         rows.append(("oci-tei embed_array", batch, rate, limit, per_vector, retries, meter))
         print(f"  oci-tei batch {batch}: {rate:.0f} vectors/s, {rate / limit:.2f} of the limit "
               f"{limit:.0f}/s, {retries} retries (429s backed off); {meter.cpu()}", flush=True)  # fmt: skip
+        # What saturates first: each process's CPU per request, scaled to the cap's rate.
+        per_request = {
+            part: 1000 * share * meter.seconds / used.requests
+            for part, share in (("client", meter.client_cpu), ("emulator", meter.emulator_cpu),
+                                ("server", meter.server_cpu))
+        }  # fmt: skip
+        print("    CPU ms per request: " + ", ".join(
+            f"{part} {ms:.1f} ({ms * args.rps / 1000:.2f} cores at {args.rps:g}/s)"
+            for part, ms in per_request.items()
+        ) + f"; {sum(per_request.values()) * args.rps / 1000:.2f} cores in all", flush=True)  # fmt: skip
         if batch == min(servers):
             peer_texts = texts[: args.peer_vectors]
             for name in ("langchain-openai+aqua", "llama-index"):

@@ -18,6 +18,11 @@ through, plus ``OUTPUT``'s ``.ids`` sidecar), writes ``OUTPUT.errors.jsonl`` whe
 were refused, renames ``OUTPUT`` into place last and removes the partial directory.
 ``OUTPUT`` therefore appears only complete. A crash during ``finish`` leaves the partial
 directory, and the next run finishes again.
+
+A run that starts from nothing also appends each Parquet part, as it is written, to
+``OUTPUT.partial/output.parquet`` through one open ``ParquetWriter``, so that finishing only
+writes the footer; a resumed run, whose earlier parts that writer never saw, joins the parts
+at the end instead.
 """
 
 from __future__ import annotations
@@ -137,6 +142,9 @@ class PartialOutput:
             self.directory.mkdir(parents=True, exist_ok=True)
             self.manifest = Manifest(signature)
             self._save()
+        # The live Parquet file holds every part only if it saw them all from the first.
+        self._live: Any = None
+        self._live_parts = 0 if not self.manifest.parts else -1
 
     @property
     def resumed(self) -> bool:
@@ -176,6 +184,8 @@ class PartialOutput:
             )
             _write_atomically(self.directory / f"{name}.errors.jsonl", lines_out)
         manifest.parts.append(name)
+        if self._live_parts >= 0:
+            self._live_parts += 1
         manifest.records += records
         manifest.rows += len(ids)
         manifest.refused += len(refused)
@@ -220,6 +230,10 @@ class PartialOutput:
         with pa.OSFile(str(temporary), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
             out.write_table(table)
         _sync_and_rename(temporary, path)
+        if self._live_parts == len(self.manifest.parts):
+            if self._live is None:
+                self._live = _parquet_writer(self._output_file(), table.schema)
+            self._live.write_table(table)
 
     def _write_npy(self, name: str, ids: Sequence[Any], vectors: npt.NDArray[np.float32]) -> None:
         # Ids first: a part's rows are only looked for once its name is in the manifest.
@@ -239,15 +253,21 @@ class PartialOutput:
             self._join([f"{p}.errors.jsonl" for p in manifest.parts], errors)
         elif errors.exists():
             errors.unlink()  # from an earlier output of the same name
-        temporary = self.directory / ("output" + self.output.suffix)
+        temporary = self._output_file()
         if self.format == "parquet":
-            self._finish_parquet(temporary)
+            if self._live is not None and self._live_parts == len(manifest.parts):
+                self._live.close()  # every part is in it already: only the footer is left
+            else:
+                self._finish_parquet(temporary)
         else:
             self._join([f"{p}.ids" for p in manifest.parts], ids_path(self.output))
             self._finish_npy(temporary)
         _sync_and_rename(temporary, self.output)
         shutil.rmtree(self.directory)
         return self.output
+
+    def _output_file(self) -> Path:
+        return self.directory / ("output" + self.output.suffix)
 
     def _present(self, names: Sequence[str]) -> list[Path]:
         return [self.directory / n for n in names if (self.directory / n).exists()]
@@ -263,13 +283,12 @@ class PartialOutput:
     def _finish_parquet(self, temporary: Path) -> None:
         import pyarrow as pa
 
-        pq = require_pyarrow("Parquet output")
         manifest = self.manifest
         parts = self._present([f"{p}.arrow" for p in manifest.parts])
         schema = _schema(manifest.dimension or 0, manifest.id_kind or "int")
-        with pq.ParquetWriter(
-            temporary, schema, use_dictionary=False, compression="none"
-        ) as writer:
+        if self._live is not None:
+            self._live.close()
+        with _parquet_writer(temporary, schema) as writer:
             for path in parts:  # one row group per part, memory-mapped: one at a time
                 with pa.memory_map(str(path)) as source:
                     writer.write_table(pa.ipc.open_file(source).read_all())
@@ -283,6 +302,12 @@ class PartialOutput:
             for path in self._present([f"{p}.f32" for p in manifest.parts]):
                 with open(path, "rb") as part:
                     shutil.copyfileobj(part, out, 1 << 20)
+
+
+def _parquet_writer(path: Path, schema: Any) -> Any:
+    # Float32 vectors gain nothing from dictionary encoding or compression: skip both.
+    pq = require_pyarrow("Parquet output")
+    return pq.ParquetWriter(path, schema, use_dictionary=False, compression="none")
 
 
 def _is_int(value: Any) -> bool:
