@@ -18,6 +18,9 @@ The modules, in the order a deploy uses them:
   :mod:`~oci_tei.deploy.progress` (the wait), :mod:`~oci_tei.deploy.smoke` and
   :mod:`~oci_tei.deploy.snippets`, sharing a :mod:`~oci_tei.deploy.session` (clients,
   output, pacing); :mod:`~oci_tei.deploy.lookup` finds a spec's deployment again.
+* :mod:`~oci_tei.deploy.drift` — a live deployment that no longer matches its spec:
+  the difference, and ``--update``.
+* :mod:`~oci_tei.deploy.image_push` — ``oci-tei image`` with docker or podman.
 * :mod:`oci_tei.deploy.manage` — status, logs, scale, delete on a live deployment.
 * :mod:`~oci_tei.deploy.cli` — ``oci-tei deploy | image | bandwidth``.
 
