@@ -248,6 +248,7 @@ class _Flow(Generic[H]):
         self._assembler = _Assembler(chunk_size)
         self._halted = False  # pull nothing more
         self._ended = False  # hand on nothing more
+        self._head: tuple[Batch, H] | Refusal | None = None
 
     def _submit(self, batch: Batch) -> tuple[Batch, H]:
         return batch, self._send(batch)
@@ -263,7 +264,9 @@ class _Flow(Generic[H]):
             self._halted = isinstance(entry, Refusal) and self._policy != "skip"
         if self._ended or not self._queue:
             return None
-        return self._queue.popleft()
+        # Kept until the next one is taken: the driver may be stopped waiting for it.
+        self._head = self._queue.popleft()
+        return self._head
 
     def done(self, batch: Batch, vectors: Array) -> Chunk | None:
         """A batch's vectors; returns a completed chunk, if any."""
@@ -302,9 +305,14 @@ class _Flow(Generic[H]):
         return None if self._ended else self._assembler.take(final=True)
 
     def close(self) -> None:
-        """Abandon every batch still queued (the consumer stopped or the stream failed)."""
-        for entry in self._queue:
-            if not isinstance(entry, Refusal):
+        """Abandon every batch still queued or awaited.
+
+        The consumer stopped, the stream failed, or the wait for the head was interrupted
+        (Ctrl-C): nothing is retried for a call that is over.
+        """
+        entries = [*self._queue, self._head]
+        for entry in entries:
+            if entry is not None and not isinstance(entry, Refusal):
                 self._abandon(entry[1])
 
 

@@ -161,6 +161,7 @@ def _signature(args: argparse.Namespace, fmt: str, output_format: str) -> dict[s
 
 def run_embed(args: argparse.Namespace) -> int:
     """Run ``oci-tei embed``; returns the exit status (0 done, 1 stopped, 2 bad usage)."""
+    from oci_tei.client import EmbeddingClient
     from oci_tei.corpus.store import PartialOutput, output_format
 
     output: Path = args.output
@@ -175,11 +176,13 @@ def run_embed(args: argparse.Namespace) -> int:
         if output.exists() and not partial.exists() and not args.restart:
             print(f"{output} is complete; --restart embeds the input again", file=sys.stderr)
             return 0
+        # Offline checks of the endpoint and options first: a typo leaves nothing behind.
+        client = EmbeddingClient(**client_options(args))
         store = PartialOutput(output, _signature(args, fmt, out_format), restart=args.restart)
-    except (ValueError, OSError) as exc:  # ResumeMismatch and CorpusFormatError included
+    except (ValueError, OSError) as exc:  # ResumeMismatch, CorpusFormatError, pydantic's
         print(f"oci-tei embed: {exc}", file=sys.stderr)
         return 2
-    return _Run(args, fmt, store).execute()
+    return _Run(args, fmt, store).execute(client)
 
 
 class _Run:
@@ -211,19 +214,14 @@ class _Run:
             self.pending.append(record)
             yield record.text
 
-    def execute(self) -> int:
-        from oci_tei.client import EmbeddingClient
+    def execute(self, client: Any) -> int:
+        """Embed what is left, finish the output, print the closing line."""
         from oci_tei.errors import OCITEIError
 
         args, store = self.args, self.store
         done = store.manifest.records
         if store.resumed and not store.manifest.finished:
             print(f"resuming after {done} inputs already embedded", file=sys.stderr)
-        try:
-            client = EmbeddingClient(**client_options(args))
-        except ValueError as exc:  # pydantic's ValidationError and ConfigurationError
-            print(f"oci-tei embed: {exc}", file=sys.stderr)
-            return 2
         started = time.monotonic()
         bar = None
         try:

@@ -115,8 +115,9 @@ def _wait_for(predicate, timeout=60.0):
         time.sleep(0.05)
 
 
-def test_sigkill_then_resume_equals_an_uninterrupted_run_and_sends_each_input_once(
-    tmp_path, server, model
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGINT"])  # a crash, and Ctrl-C
+def test_killed_then_resumed_equals_an_uninterrupted_run_and_sends_each_input_once(
+    tmp_path, server, model, how
 ):
     texts = corpus(75)
     path, _ = write_input(tmp_path, "jsonl", texts)
@@ -133,7 +134,7 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run_and_sends_each_input_on
     try:
         process = subprocess.Popen(
             [sys.executable, "-m", "oci_tei.cli", "embed", str(path), "-o", str(out), *flags],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         _wait_for(
             lambda: (
@@ -142,9 +143,16 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run_and_sends_each_input_on
                 and json.loads(manifest.read_text())["records"] == 30
             )
         )
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-        assert process.returncode == -signal.SIGKILL
+        os.kill(process.pid, getattr(signal, how))
+        if how == "SIGINT":
+            time.sleep(0.5)
+            model.release()  # the request in flight ends; the process exits
+            _, err = process.communicate(timeout=60)
+            assert process.returncode == 130
+            assert "interrupted after 30 inputs; the same command continues" in err
+        else:
+            process.wait(timeout=30)
+            assert process.returncode == -signal.SIGKILL
     finally:
         model.release()
     assert not out.exists()  # the output appears only complete
@@ -228,3 +236,11 @@ def test_parquet_output_without_pyarrow_says_which_extra(tmp_path, monkeypatch, 
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)  # as if not installed
     with pytest.raises(SystemExit, match=r"oci-tei\[corpus\]"):
         embed_cli(path, "-o", tmp_path / "v.parquet", "--endpoint", "http://127.0.0.1:9")
+
+
+def test_a_missing_endpoint_is_refused_before_anything_is_written(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("OCI_TEI_ENDPOINT", raising=False)
+    path, _ = write_input(tmp_path, "text", corpus(2))
+    assert embed_cli(path, "-o", tmp_path / "v.npy") == 2
+    assert "OCI_TEI_ENDPOINT" in capsys.readouterr().err
+    assert not (tmp_path / "v.npy.partial").exists()
