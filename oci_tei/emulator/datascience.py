@@ -46,6 +46,7 @@ from oci_tei.emulator.gateway import CONTEXT
 from oci_tei.emulator.idempotency import Etags, RetryTokens
 from oci_tei.emulator.objectstorage import STORE, ObjectStore, link_or_copy
 from oci_tei.emulator.paging import page_of
+from oci_tei.emulator.tenancy import TENANCY
 from oci_tei.emulator.validation import check_model_ready, deployment_problems, raise_problems
 from oci_tei.emulator.wire import from_wire, model_response, to_wire
 
@@ -726,6 +727,24 @@ def _check_offered(request: web.Request, shape: str) -> None:
         )
 
 
+def _check_logs(request: web.Request, logs: Any) -> None:
+    """The access and predict logs a deployment names exist (the tenancy's OCI Logging).
+
+    Raises:
+        OCIError: 404 NotAuthorizedOrNotFound naming the log.
+    """
+    tenancy = request.app[TENANCY]
+    for kind in ("access", "predict"):
+        detail = getattr(logs, kind, None) if logs is not None else None
+        if detail is not None and not tenancy.log_exists(detail.log_group_id, detail.log_id):
+            raise OCIError(
+                404,
+                "NotAuthorizedOrNotFound",
+                f"Authorization failed or requested {kind} log {detail.log_id} (log group "
+                f"{detail.log_group_id}) not found.",
+            )
+
+
 def _drop_answer(request: web.Request) -> bool:
     """Cut the connection instead of answering (``EmulatorConfig.drop_create_answers``)."""
     state: DataScienceState = request.app[STATE]
@@ -760,6 +779,7 @@ async def create_model_deployment(request: web.Request) -> web.Response:
     raise_problems(deployment_problems(raw, update=False))
     model_config = details.model_deployment_configuration_details.model_configuration_details
     _check_offered(request, model_config.instance_configuration.instance_shape_name)
+    _check_logs(request, details.category_log_details)
     _project(request, details.project_id)
     stored = state.models.get(model_config.model_id)
     check_model_ready(stored.model if stored else None, model_config.model_id)

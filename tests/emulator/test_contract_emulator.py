@@ -256,6 +256,45 @@ def test_the_project_must_exist_and_the_model_be_active(model_in_catalog) -> Non
     assert ds.create_model_deployment(_valid(model.id)).status == 200
 
 
+def test_a_missing_log_is_404_at_create(model_in_catalog) -> None:
+    _emu, ds, model = model_in_catalog
+    details = _valid(model.id)
+    details.category_log_details = models.CategoryLogDetails(
+        predict=models.LogDetails(log_group_id="ocid1.loggroup.oc1..g", log_id="no-such-log")
+    )
+    with pytest.raises(oci.exceptions.ServiceError) as info:
+        ds.create_model_deployment(details)
+    assert (info.value.status, info.value.code) == (404, "NotAuthorizedOrNotFound")
+    assert "predict log no-such-log" in info.value.message
+
+
+def test_an_unreadable_object_version_fails_the_deployment(model_in_catalog) -> None:
+    emu, ds, _ = model_in_catalog
+    model = ds.create_model(
+        models.CreateModelDetails(compartment_id=COMPARTMENT, project_id=PROJECT)
+    ).data
+    reference = {
+        "version": "1.0",
+        "type": "modelOSSReferenceDescription",
+        "models": [
+            {
+                "namespace": emu.namespace,
+                "bucketName": "models",
+                "prefix": "minilm",
+                "objects": [{"name": "minilm/config.json", "version": "no-such-version"}],
+            }
+        ],
+    }
+    import json
+
+    ds.create_model_artifact(model.id, json.dumps(reference).encode())
+    created = ds.create_model_deployment(_valid(model.id))
+    assert _wait(ds, created.headers["opc-work-request-id"]).status == "FAILED"
+    deployment = ds.get_model_deployment(created.data.id).data
+    assert deployment.lifecycle_state == "FAILED"
+    assert "cannot be read" in deployment.lifecycle_details
+
+
 def test_a_reference_without_namespace_fails_the_deployment_with_the_reason(
     model_in_catalog,
 ) -> None:
