@@ -126,7 +126,8 @@ def deployment_details(spec: DeploySpec, model_id: str) -> Any:
     """
     import oci
 
-    # ADS's own builder, the one its deploy() sends; private, hence pinned by a test.
+    # ADS's own builder, the one its deploy() sends: private, so every emulated deploy test
+    # exercises it (an oracle-ads upgrade that drops it fails them, not a user).
     details = build_deployment(spec, model_id)._build_model_deployment_details()
     environment = details.model_deployment_configuration_details.environment_configuration_details
     environment.custom_http_endpoints = [
