@@ -244,3 +244,12 @@ def test_a_missing_endpoint_is_refused_before_anything_is_written(tmp_path, monk
     assert embed_cli(path, "-o", tmp_path / "v.npy") == 2
     assert "OCI_TEI_ENDPOINT" in capsys.readouterr().err
     assert not (tmp_path / "v.npy.partial").exists()
+
+
+def test_ids_of_another_type_than_the_first_name_their_line(tmp_path, server, capsys):
+    path = tmp_path / "in.jsonl"
+    rows = [{"text": "one", "doc": "a"}, {"text": "two", "doc": 2}]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    flags = ["--endpoint", server.url, "--id-field", "doc"]
+    assert embed_cli(path, "-o", tmp_path / "v.parquet", *flags) == 1
+    assert "line 2: id 2 is not a string" in capsys.readouterr().err
