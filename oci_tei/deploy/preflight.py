@@ -447,20 +447,30 @@ def _image(ctx: _Context) -> None:
         return
     tenancy = ctx.tenancy_id or spec.compartment_id
     with ctx.guard("image", f"cannot list the images of {repository_text}", fix):
+        import oci
+
         artifacts = ctx.client("artifacts", region_name(repository.region or "") or None)
-        images = artifacts.list_container_images(
-            tenancy, compartment_id_in_subtree=True, repository_name=repository.name, version=tag
-        ).data.items
-        if not images:
+        # Every image of the repository, all pages (OCI pages every List): the tag is
+        # matched here so that a missing one can be reported with the tags that are there.
+        images = oci.pagination.list_call_get_all_results(
+            artifacts.list_container_images,
+            tenancy,
+            compartment_id_in_subtree=True,
+            repository_name=repository.name,
+        ).data
+        wanted = next((image for image in images if image.version == tag), None)
+        if wanted is None:
+            present = sorted({str(image.version) for image in images if image.version})
+            found = f" (its tags: {', '.join(present)})" if present else ""
             ctx.add(
                 "image",
                 FAIL,
-                f"{choice.target} is not in OCIR",
+                f"{choice.target} is not in OCIR{found}",
                 "the deployment would provision, then fail to pull the image",
                 fix,
             )
             return
-        ctx.repository_compartment = images[0].compartment_id or tenancy
+        ctx.repository_compartment = wanted.compartment_id or tenancy
         ctx.add("image", OK, f"{choice.target} is in OCIR ({spec.region})")
 
 

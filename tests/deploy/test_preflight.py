@@ -160,6 +160,24 @@ def test_a_missing_prerequisite_stops_deploy_in_preflight(
     assert f"FAIL  {check}: " in capsys.readouterr().out
 
 
+def test_the_image_is_found_past_the_first_page(
+    make_strict: MakeStrict, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The emulator pages every List one item at a time (tests/fixtures/oci.py): the wanted
+    # tag comes third, so reading ListContainerImages' first page alone would miss it.
+    repository = IMAGE.rsplit(":", 1)[0]
+    others = [f"{repository}:cpu-1.7", f"{repository}:86-1.9"]
+    strict = make_strict(ocir_images=[*others, IMAGE])
+    spec = strict.spec_file("paged")
+    assert strict.env.cli("doctor", str(spec)) == 0
+    assert f"ok    image: {IMAGE} is in OCIR" in capsys.readouterr().out
+
+    # Without it, the finding names the tags the repository has (read from every page).
+    strict = make_strict(ocir_images=others)
+    assert strict.env.cli("doctor", str(strict.spec_file("paged-missing"))) == 1
+    assert f"{IMAGE} is not in OCIR (its tags: 86-1.9, cpu-1.7)" in capsys.readouterr().out
+
+
 def test_unversioned_bucket_and_limit_fixes(
     make_strict: MakeStrict, capsys: pytest.CaptureFixture[str]
 ) -> None:
