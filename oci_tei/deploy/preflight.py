@@ -450,17 +450,24 @@ def _image(ctx: _Context) -> None:
         import oci
 
         artifacts = ctx.client("artifacts", region_name(repository.region or "") or None)
-        # Every image of the repository, all pages (OCI pages every List): the tag is
-        # matched here so that a missing one can be reported with the tags that are there.
-        images = oci.pagination.list_call_get_all_results(
-            artifacts.list_container_images,
-            tenancy,
-            compartment_id_in_subtree=True,
-            repository_name=repository.name,
-        ).data
-        wanted = next((image for image in images if image.version == tag), None)
+
+        def images(**version: str) -> list[Any]:
+            # Every page (OCI pages every List), whatever the filters.
+            return list(
+                oci.pagination.list_call_get_all_results(
+                    artifacts.list_container_images,
+                    tenancy,
+                    compartment_id_in_subtree=True,
+                    repository_name=repository.name,
+                    **version,
+                ).data
+            )
+
+        # Asked by tag, as OCI filters it; only a miss reads the whole repository, so the
+        # finding can name the tags that are there.
+        wanted = next((image for image in images(version=tag) if image.version == tag), None)
         if wanted is None:
-            present = sorted({str(image.version) for image in images if image.version})
+            present = sorted({str(image.version) for image in images() if image.version})
             found = f" (its tags: {', '.join(present)})" if present else ""
             ctx.add(
                 "image",
