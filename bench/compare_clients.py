@@ -137,19 +137,18 @@ class _Precomputed:
         return [self._cache[tuple(item.ids)] for item in batch]
 
 
-def run_rig(args: argparse.Namespace) -> None:
-    """Serve containers and emulators; answer ``stats`` on stdin with gateway byte counts."""
-    from oci_tei.client import EmbeddingClient
-    from oci_tei.emulator import Emulator, EmulatorConfig
+def write_signing_config(workdir: Path) -> Path:
+    """A throwaway API key (``public.pem`` for the emulators to trust) and its OCI config.
+
+    One key for every emulator a benchmark starts, written before any of them runs.
+    """
     from oci_tei.emulator.keys import (
         fingerprint,
         generate_private_key,
         private_key_pem,
         public_key_pem,
     )
-    from oci_tei.local import LocalServer, ServerSettings, load_backend
 
-    workdir = Path(tempfile.mkdtemp(prefix="oci-tei-bench-"))
     key = generate_private_key()
     (workdir / "key.pem").write_text(private_key_pem(key))
     (workdir / "public.pem").write_text(public_key_pem(key.public_key()))
@@ -159,6 +158,17 @@ def run_rig(args: argparse.Namespace) -> None:
         f"fingerprint={fingerprint(key.public_key())}\nkey_file={workdir / 'key.pem'}\n"
         "region=us-ashburn-1\n"
     )
+    return config
+
+
+def run_rig(args: argparse.Namespace) -> None:
+    """Serve containers and emulators; answer ``stats`` on stdin with gateway byte counts."""
+    from oci_tei.client import EmbeddingClient
+    from oci_tei.emulator import Emulator, EmulatorConfig
+    from oci_tei.local import LocalServer, ServerSettings, load_backend
+
+    workdir = Path(tempfile.mkdtemp(prefix="oci-tei-bench-"))
+    config = write_signing_config(workdir)
     backend = load_backend()
     servers = {
         "model": LocalServer(ServerSettings(port=0), backend=backend).start(),

@@ -105,24 +105,12 @@ def run_server(batch: int) -> None:
 
 
 def run_emulator(bandwidth: float, rps: float, rtt: float) -> None:
+    from compare_clients import write_signing_config
+
     from oci_tei.emulator import Emulator, EmulatorConfig
-    from oci_tei.emulator.keys import (
-        fingerprint,
-        generate_private_key,
-        private_key_pem,
-        public_key_pem,
-    )
 
     workdir = Path(tempfile.mkdtemp(prefix="oci-tei-corpus-bench-"))
-    key = generate_private_key()
-    (workdir / "key.pem").write_text(private_key_pem(key))
-    (workdir / "public.pem").write_text(public_key_pem(key.public_key()))
-    config = workdir / "config"
-    config.write_text(
-        "[DEFAULT]\nuser=ocid1.user.oc1..bench\ntenancy=ocid1.tenancy.oc1..bench\n"
-        f"fingerprint={fingerprint(key.public_key())}\nkey_file={workdir / 'key.pem'}\n"
-        "region=us-ashburn-1\n"
-    )
+    config = write_signing_config(workdir)
     emulator = Emulator(
         EmulatorConfig(
             port=0,
