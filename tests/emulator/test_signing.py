@@ -185,7 +185,11 @@ def test_federation_refuses_foreign_certificate(emulator, monkeypatch) -> None:
 
 
 def test_scripted_expiry_window(emulator, tmp_path: Path, oci_keys) -> None:
-    emu = emulator(token_expiry_windows=[TokenExpiryWindow(0.5, 1.5)])
+    # The window counts from the emulator's start; the SDK client takes a while to build on
+    # a loaded machine, so the window opens late enough for the first call to come before it,
+    # and each later call waits for its moment measured from the start, not from the last call.
+    emu = emulator(token_expiry_windows=[TokenExpiryWindow(2.0, 3.0)])
+    started = time.monotonic()
     key = oci_keys.trusted.private_key
     signer = oci.auth.signers.SecurityTokenSigner(emu.issue_security_token(key.public_key()), key)
     client = oci.object_storage.ObjectStorageClient(
@@ -195,10 +199,10 @@ def test_scripted_expiry_window(emulator, tmp_path: Path, oci_keys) -> None:
         retry_strategy=oci.retry.NoneRetryStrategy(),
     )
     assert client.get_namespace().status == 200
-    time.sleep(0.6)
+    time.sleep(max(0.0, started + 2.2 - time.monotonic()))
     with pytest.raises(oci.exceptions.ServiceError):
         client.get_namespace()
-    time.sleep(1.0)
+    time.sleep(max(0.0, started + 3.2 - time.monotonic()))
     assert client.get_namespace().status == 200
 
 
