@@ -16,8 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from oci_tei.emulator import Emulator, EmulatorConfig
-from oci_tei.local import LocalServer, ServerSettings
+from oci_tei_emulator import Emulator, EmulatorConfig
+from oci_tei_local import LocalServer, ServerSettings
 
 HERE = Path(__file__).resolve().parent
 

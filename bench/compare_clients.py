@@ -142,7 +142,7 @@ def write_signing_config(workdir: Path) -> Path:
 
     One key for every emulator a benchmark starts, written before any of them runs.
     """
-    from oci_tei.emulator.keys import (
+    from oci_tei_emulator._keys import (
         fingerprint,
         generate_private_key,
         private_key_pem,
@@ -163,9 +163,9 @@ def write_signing_config(workdir: Path) -> Path:
 
 def run_rig(args: argparse.Namespace) -> None:
     """Serve containers and emulators; answer ``stats`` on stdin with gateway byte counts."""
-    from oci_tei.client import EmbeddingClient
-    from oci_tei.emulator import Emulator, EmulatorConfig
-    from oci_tei.local import LocalServer, ServerSettings, load_backend
+    from oci_tei._client import EmbeddingClient
+    from oci_tei_emulator import Emulator, EmulatorConfig
+    from oci_tei_local import LocalServer, ServerSettings, load_backend
 
     workdir = Path(tempfile.mkdtemp(prefix="oci-tei-bench-"))
     config = write_signing_config(workdir)
@@ -348,7 +348,7 @@ def run_one(
 
 def measure_capacity(url: str, corpus: list[str]) -> float:
     """Vectors/s of a container with nothing in between (plain HTTP, base64, 8 in flight)."""
-    from oci_tei.client import EmbeddingClient
+    from oci_tei._client import EmbeddingClient
 
     sample = corpus[: min(len(corpus), 2000)]
     with EmbeddingClient(endpoint=url) as client:
@@ -421,7 +421,7 @@ def main() -> None:
     corpus = make_corpus(args.chunks)
     rig = Rig(args)
     try:
-        from oci_tei.client import EmbeddingClient
+        from oci_tei._client import EmbeddingClient
 
         with EmbeddingClient(endpoint=rig.plain["network"]) as client:
             reference = client.embed(corpus)

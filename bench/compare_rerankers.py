@@ -65,8 +65,8 @@ def make_queries(count: int, docs: int) -> list[tuple[str, list[str]]]:
 def run_rig(args: argparse.Namespace) -> None:
     """Serve the cross-encoder and a signed gateway; print their URLs; stop on stdin EOF."""
     sys.path.insert(0, str(ROOT))
-    from oci_tei.emulator import Emulator, EmulatorConfig
-    from oci_tei.local import LocalServer, ServerSettings, load_backend
+    from oci_tei_emulator import Emulator, EmulatorConfig
+    from oci_tei_local import LocalServer, ServerSettings, load_backend
     from tests.fixtures.reranker import build_cross_encoder
 
     workdir = Path(tempfile.mkdtemp(prefix="oci-tei-rerank-bench-"))

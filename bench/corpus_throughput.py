@@ -89,7 +89,7 @@ def _serve_until_quit(report: Any) -> None:
 
 
 def run_server(batch: int) -> None:
-    from oci_tei.local import LocalServer, ServerSettings, load_backend
+    from oci_tei_local import LocalServer, ServerSettings, load_backend
 
     settings = ServerSettings(
         port=0,
@@ -107,7 +107,7 @@ def run_server(batch: int) -> None:
 def run_emulator(bandwidth: float, rps: float, rtt: float) -> None:
     from compare_clients import write_signing_config
 
-    from oci_tei.emulator import Emulator, EmulatorConfig
+    from oci_tei_emulator import Emulator, EmulatorConfig
 
     workdir = Path(tempfile.mkdtemp(prefix="oci-tei-corpus-bench-"))
     config = write_signing_config(workdir)
@@ -200,7 +200,7 @@ class Meter:
 
 
 def ours(url: str, config: str, batch: int) -> Any:
-    from oci_tei.client import EmbeddingClient
+    from oci_tei._client import EmbeddingClient
 
     return EmbeddingClient(
         endpoint=url,
@@ -264,7 +264,7 @@ def throughput(args: argparse.Namespace, emulator: Child, servers: dict[int, Chi
                              peer_bytes, 0, meter))  # fmt: skip
                 print(f"  {name}: {peer_rate:.0f} vectors/s; {meter.cpu()}", flush=True)
     # What each part manages alone: the server over plain HTTP (no gateway, no cap).
-    from oci_tei.client import EmbeddingClient
+    from oci_tei._client import EmbeddingClient
 
     for batch, server in servers.items():
         with EmbeddingClient(
@@ -300,7 +300,7 @@ def memory_child(url: str, count: int, lists: bool) -> None:
     """In a fresh process: baseline RSS, then the peak while embedding (sampled every ms)."""
     import gc
 
-    from oci_tei.client import EmbeddingClient
+    from oci_tei._client import EmbeddingClient
 
     texts = make_texts(count)
     with EmbeddingClient(endpoint=url, batch_size=32) as client:
@@ -359,7 +359,7 @@ def cli(args: argparse.Namespace, emulator: Child, server: Child, batch: int) ->
     with open(source, "w") as handle:
         for index, text in enumerate(texts):
             handle.write(json.dumps({"id": f"doc-{index}", "text": text}) + "\n")
-    command = [sys.executable, "-m", "oci_tei.cli", "embed", str(source), "-o",
+    command = [sys.executable, "-m", "oci_tei", "embed", str(source), "-o",
                str(workdir / "vectors.parquet"), "--id-field", "id", "--endpoint", url,
                "--auth", "api_key", "--config-file", config, "--batch-size", str(batch),
                "--server-permits", str(batch * 16), "--max-request-bytes", "9000000",

@@ -30,8 +30,8 @@ import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from oci_tei.local import LocalServer, ServerSettings, load_backend
-from oci_tei.local.backend import SentenceTransformersBackend
+from oci_tei_local import LocalServer, ServerSettings, load_backend
+from oci_tei_local._backend import SentenceTransformersBackend
 
 # fmt: off
 WORDS = [

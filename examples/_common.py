@@ -103,7 +103,7 @@ def embedding_options(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
         }
         yield options
         return
-    from oci_tei.local import LocalServer, ServerSettings
+    from oci_tei_local import LocalServer, ServerSettings
 
     print("No --endpoint: starting the local TEI-compatible server on the bundled model...")
     with LocalServer(ServerSettings(port=0)) as server:

@@ -57,7 +57,7 @@ def start_emulator(workdir: Path) -> tuple[subprocess.Popen[str], str, Path]:
         [
             sys.executable,
             "-m",
-            "oci_tei.cli",
+            "oci_tei",
             "emulate",
             "--port",
             "0",
@@ -125,7 +125,7 @@ def administer(url: str, config: Path) -> str:
 def deploy(url: str, config: Path, output: Path, project_id: str) -> str:
     """``oci-tei deploy`` the demo spec against the emulator; returns the predict endpoint."""
     command = [
-        sys.executable, "-m", "oci_tei.cli", "deploy", str(SPEC),
+        sys.executable, "-m", "oci_tei", "deploy", str(SPEC),
         "--auth", "api_key", "--config-file", str(config),
         "--service-endpoint", url, "--output-json", str(output),
     ]  # fmt: skip

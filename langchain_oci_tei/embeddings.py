@@ -5,7 +5,7 @@ from __future__ import annotations
 from langchain_core.embeddings import Embeddings
 from pydantic import ConfigDict
 
-from oci_tei.adapters import AdapterBase
+from oci_tei._adapters import AdapterBase
 
 __all__ = ["OCITEIEmbeddings"]
 
@@ -29,7 +29,7 @@ class OCITEIEmbeddings(AdapterBase, Embeddings):
             )
             vectors = embeddings.embed_documents(["first chunk", "second chunk"])
 
-    Every option is documented on :class:`oci_tei.settings.EmbeddingSettings`.
+    Every option is documented on :class:`oci_tei._settings.EmbeddingSettings`.
     """
 
     model_config = ConfigDict(extra="forbid")

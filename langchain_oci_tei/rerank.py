@@ -9,8 +9,8 @@ from langchain_core.callbacks import Callbacks
 from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import ConfigDict, Field
 
-from oci_tei.adapters import RerankAdapterBase
-from oci_tei.rerank import RerankResult
+from oci_tei._adapters import RerankAdapterBase
+from oci_tei._rerank import RerankResult
 
 __all__ = ["OCITEIRerank"]
 
@@ -39,7 +39,7 @@ class OCITEIRerank(RerankAdapterBase, BaseDocumentCompressor):
 
     Each returned document is a copy of the input with ``metadata["relevance_score"]``
     added; nothing else changes. Every option is documented on
-    :class:`oci_tei.rerank.RerankSettings`.
+    :class:`oci_tei._rerank.RerankSettings`.
     """
 
     model_config = ConfigDict(extra="forbid")

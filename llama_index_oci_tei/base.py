@@ -13,7 +13,7 @@ from llama_index.core.instrumentation.events.embedding import (
 )
 from pydantic import Field, model_validator
 
-from oci_tei.adapters import AdapterBase
+from oci_tei._adapters import AdapterBase
 
 __all__ = ["OCITEIEmbedding"]
 
@@ -37,7 +37,7 @@ class OCITEIEmbedding(AdapterBase, BaseEmbedding):
     ``embed_batch_size`` is the number of inputs per request (``batch_size`` of the
     core); a batch call sends all its texts to the core client at once, which runs the
     requests concurrently. Every option is documented on
-    :class:`oci_tei.settings.EmbeddingSettings`.
+    :class:`oci_tei._settings.EmbeddingSettings`.
     """
 
     model_name: str = Field(default="oci-tei", description="Name shown in LlamaIndex events.")

@@ -11,8 +11,8 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
 from pydantic import Field
 
-from oci_tei.adapters import RerankAdapterBase
-from oci_tei.rerank import RerankResult
+from oci_tei._adapters import RerankAdapterBase
+from oci_tei._rerank import RerankResult
 
 __all__ = ["OCITEIRerank"]
 
@@ -37,7 +37,7 @@ class OCITEIRerank(RerankAdapterBase, BaseNodePostprocessor):
     Each node's score becomes its rerank score (the retrieval score is kept in
     ``metadata["retrieval_score"]`` with ``keep_retrieval_score``); LlamaIndex's
     ``ReRankStartEvent``/``ReRankEndEvent`` and the ``RERANKING`` callback event are
-    emitted. Every option is documented on :class:`oci_tei.rerank.RerankSettings`.
+    emitted. Every option is documented on :class:`oci_tei._rerank.RerankSettings`.
     """
 
     top_n: int = Field(default=3, ge=1, description="Nodes to keep, best first.")

@@ -3,35 +3,88 @@
 The core package imports no framework. The LangChain and LlamaIndex classes live in
 ``langchain_oci_tei`` and ``llama_index_oci_tei`` and are thin adapters over this core.
 
+The public API is what this package exports (``__all__``), plus the ``oci_tei.deploy``,
+``oci_tei.contract`` and ``oci_tei.corpus`` packages' own exports; every ``_`` module is
+internal, as in httpx. A test pins this surface (``tests/unit/test_public_surface.py``).
+
 Where each concern lives:
 
-* ``endpoint`` — the three endpoint forms; ``auth`` — OCI identities, signing, refresh;
-* ``settings`` — every client option, once; ``client`` — ``EmbeddingClient``;
-* ``engine`` — batching, retry, re-split and error decisions (no I/O);
-* ``transport`` — sync and async HTTP execution; ``protocol`` — TEI's wire formats;
-* ``batching`` — input checks and batch cutting; ``retry`` — backoff; ``errors`` — typed errors;
-* ``local`` — the TEI-compatible server; ``emulator`` — OCI on loopback; ``deploy`` — deployments;
-* ``cli`` — the ``oci-tei`` command.
+* ``_endpoint`` — the three endpoint forms; ``_auth`` — OCI identities, signing, refresh;
+* ``_settings`` — every client option, once; ``_client`` — ``EmbeddingClient``;
+* ``_engine`` — batching, retry, re-split and error decisions (no I/O);
+* ``_transport`` — sync and async HTTP execution; ``_protocol`` — TEI's wire formats;
+* ``_batching`` — input checks and batch cutting; ``_retry`` — backoff; ``_errors`` — typed errors;
+* ``deploy`` — deployments; ``contract`` — OCI's rules, each cited; ``corpus`` — ``oci-tei embed``;
+* ``_cli`` — the ``oci-tei`` command.
+
+The local TEI-compatible server (``oci_tei_local``) and the OCI emulator
+(``oci_tei_emulator``) are test stand-ins in packages of their own; this package never
+imports them.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from oci_tei._errors import (
+    AuthenticationError,
+    CallAbandoned,
+    ClientRequestError,
+    ConfigurationError,
+    ConflictError,
+    EmbeddingConnectionError,
+    EmbeddingTimeoutError,
+    InputTypeError,
+    InvalidInputError,
+    InvalidRequestError,
+    MethodNotAllowedError,
+    NotFoundError,
+    OCITEIError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseFormatError,
+    ServerError,
+)
+
 __version__ = "0.1.0"
 
-__all__ = ["EmbeddingClient", "EmbeddingSettings", "RerankClient", "RerankSettings", "__version__"]
+__all__ = [
+    "EmbeddingClient",
+    "EmbeddingSettings",
+    "RerankClient",
+    "RerankSettings",
+    "__version__",
+    "AuthenticationError",
+    "CallAbandoned",
+    "ClientRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "EmbeddingConnectionError",
+    "EmbeddingTimeoutError",
+    "InputTypeError",
+    "InvalidInputError",
+    "InvalidRequestError",
+    "MethodNotAllowedError",
+    "NotFoundError",
+    "OCITEIError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseFormatError",
+    "ServerError",
+]
 
 if TYPE_CHECKING:
-    from oci_tei.client import EmbeddingClient
-    from oci_tei.rerank import RerankClient, RerankSettings
-    from oci_tei.settings import EmbeddingSettings
+    from oci_tei._client import EmbeddingClient
+    from oci_tei._rerank import RerankClient, RerankSettings
+    from oci_tei._settings import EmbeddingSettings
 
 _LAZY = {
-    "EmbeddingClient": "oci_tei.client",
-    "EmbeddingSettings": "oci_tei.settings",
-    "RerankClient": "oci_tei.rerank",
-    "RerankSettings": "oci_tei.rerank",
+    "EmbeddingClient": "oci_tei._client",
+    "EmbeddingSettings": "oci_tei._settings",
+    "RerankClient": "oci_tei._rerank",
+    "RerankSettings": "oci_tei._rerank",
 }
 
 

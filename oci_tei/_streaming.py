@@ -42,11 +42,11 @@ from typing import Any, Generic, Literal, TypeAlias, TypeVar
 
 import numpy as np
 
-from oci_tei.batching import Batch, BatchLimits
-from oci_tei.engine import Outcome, Step
-from oci_tei.errors import InvalidInputError, OCITEIError, PayloadTooLargeError
-from oci_tei.operations import EmbedOperation
-from oci_tei.protocol import Array, decode_array, stack_arrays
+from oci_tei._batching import Batch, BatchLimits
+from oci_tei._engine import Outcome, Step
+from oci_tei._errors import InvalidInputError, OCITEIError, PayloadTooLargeError
+from oci_tei._operations import EmbedOperation
+from oci_tei._protocol import Array, decode_array, stack_arrays
 
 __all__ = [
     "ArrayOperation",
@@ -443,7 +443,7 @@ class ArrayOperation:
         return self.embed.encode(batch)
 
     def decode(self, content: bytes, batch: Batch) -> Array:
-        """A ``(len(batch), d)`` float32 array (see :func:`oci_tei.protocol.decode_array`)."""
+        """A ``(len(batch), d)`` float32 array (see :func:`oci_tei._protocol.decode_array`)."""
         return decode_array(content, len(batch), self.embed.options)
 
     def join(self, parts: Sequence[Array]) -> Array:

@@ -6,16 +6,16 @@ emulator's control plane both import it, so a spec that would be refused by OCI 
 refused offline, and the emulator refuses what OCI refuses. Importing it imports only
 the standard library. Where OCI documents no limit, none is invented.
 
-* :mod:`~oci_tei.contract.container` — ports, environment variables, CMD/ENTRYPOINT size,
+* :mod:`~oci_tei.contract._container` — ports, environment variables, CMD/ENTRYPOINT size,
   the OCIR image, ``customHttpEndpoints``.
-* :mod:`~oci_tei.contract.shapes` — the shapes offered for model deployment, their OCPU
+* :mod:`~oci_tei.contract._shapes` — the shapes offered for model deployment, their OCPU
   and memory ranges.
-* :mod:`~oci_tei.contract.scaling` — instance counts, autoscaling, bandwidth, enum values.
-* :mod:`~oci_tei.contract.updates` — what an update may change in which lifecycle state;
-  :mod:`~oci_tei.contract.changes` — what an update body changes.
-* :mod:`~oci_tei.contract.ocir` — OCIR repository and image references;
-  :mod:`~oci_tei.contract.regions` — region identifiers and keys.
-* :mod:`~oci_tei.contract.sources` — where the rules come from.
+* :mod:`~oci_tei.contract._scaling` — instance counts, autoscaling, bandwidth, enum values.
+* :mod:`~oci_tei.contract._updates` — what an update may change in which lifecycle state;
+  :mod:`~oci_tei.contract._changes` — what an update body changes.
+* :mod:`~oci_tei.contract._ocir` — OCIR repository and image references;
+  :mod:`~oci_tei.contract._regions` — region identifiers and keys.
+* :mod:`~oci_tei.contract._sources` — where the rules come from.
 """
 
 from __future__ import annotations

@@ -43,8 +43,8 @@ def guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
     """
 
     def run(args: argparse.Namespace) -> int:
+        from oci_tei._errors import OCITEIError
         from oci_tei.deploy.errors import SpecError
-        from oci_tei.errors import OCITEIError
 
         # oracle-ads turns on INFO logging to stdout when imported (logging.basicConfig);
         # the commands print their own progress, so httpx's line per request stays out.

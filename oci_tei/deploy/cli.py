@@ -1,7 +1,7 @@
 """``oci-tei deploy | image | bandwidth``: the deploy pipeline and the offline helpers.
 
 Each command has ``configure_<name>(parser)`` and ``run_<name>(args) -> int`` for the
-dispatcher in :mod:`oci_tei.cli`; the commands on a live deployment (status, logs, scale,
+dispatcher in :mod:`oci_tei._cli`; the commands on a live deployment (status, logs, scale,
 delete) are in :mod:`oci_tei.deploy.manage.cli`. This module imports only the standard
 library and :mod:`~oci_tei.deploy.connection` at load time: oracle-ads (seconds to import)
 is loaded only by the commands that build ADS objects or call OCI, never by ``image`` or

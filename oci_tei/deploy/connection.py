@@ -1,6 +1,6 @@
 """How the deploy commands reach OCI: an identity plus, optionally, a service endpoint.
 
-The identity is the package's :class:`oci_tei.auth.AuthSpec` (no key material). oracle-ads
+The identity is the package's :class:`oci_tei._auth.AuthSpec` (no key material). oracle-ads
 keeps its own global auth, so :meth:`Connection.configure_ads` hands the identity to
 ``ads.set_auth``; the oci SDK clients this module builds take the very signer ADS built,
 so ADS calls and our own calls always act as the same principal. ``service_endpoint``
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from oci_tei.auth import AUTH_TYPES, AuthSpec, resolve_auth_type
-from oci_tei.endpoint import is_loopback_host
+from oci_tei._auth import AUTH_TYPES, AuthSpec, resolve_auth_type
+from oci_tei._endpoint import is_loopback_host
 
 __all__ = [
     "Connection",

@@ -4,7 +4,7 @@
 allows.
 
 The spec's deployment (the CreateModelDeploymentDetails deploy would send) is compared
-field by field with the live record (:mod:`oci_tei.contract.changes`). OCI changes a live
+field by field with the live record (:mod:`oci_tei.contract._changes`). OCI changes a live
 (ACTIVE or NEEDS_ATTENTION) deployment one group at a time without downtime: instance
 shape, count and model; the load-balancer bandwidth; the logs. Anything else (the
 container's image, command, environment, ports, autoscaling...) changes only while the
@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from oci_tei.contract.changes import Difference, differences
-from oci_tei.contract.updates import LIVE_UPDATE_GROUPS, METADATA_FIELDS, group_of
+from oci_tei.contract._changes import Difference, differences
+from oci_tei.contract._updates import LIVE_UPDATE_GROUPS, METADATA_FIELDS, group_of
 from oci_tei.deploy.errors import DeployError
 from oci_tei.deploy.progress import backoff, wait_until_active
 from oci_tei.deploy.session import DeploySession

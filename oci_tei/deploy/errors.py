@@ -1,14 +1,14 @@
 """Errors of ``oci-tei deploy``: a bad spec (which field) or a failed step (which step).
 
-Both join the package's one hierarchy (:mod:`oci_tei.errors`): a spec problem is a
-:class:`~oci_tei.errors.ConfigurationError`, found before any OCI call is made.
+Both join the package's one hierarchy (:mod:`oci_tei._errors`): a spec problem is a
+:class:`~oci_tei._errors.ConfigurationError`, found before any OCI call is made.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from oci_tei.errors import ConfigurationError, OCITEIError
+from oci_tei._errors import ConfigurationError, OCITEIError
 
 __all__ = [
     "ArtifactConflictError",

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from oci_tei.contract.updates import UPDATABLE_STATES
+from oci_tei.contract._updates import UPDATABLE_STATES
 from oci_tei.deploy.client_options import (
     TEI_DEFAULT_BATCH,
     TEI_DEFAULT_PAYLOAD,

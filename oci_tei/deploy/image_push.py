@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 
-from oci_tei.contract.ocir import parse_ocir_repository, split_image
+from oci_tei.contract._ocir import parse_ocir_repository, split_image
 from oci_tei.deploy.errors import DeployError
 from oci_tei.deploy.images import ImageChoice
 

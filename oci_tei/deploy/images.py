@@ -1,7 +1,7 @@
 """The image a deployment runs, where it comes from, and the docker commands to put it in OCIR.
 
 The tag follows from the shape (:mod:`~oci_tei.deploy.image_tags`); OCI Model Deployment
-pulls images only from OCIR (:mod:`oci_tei.contract.ocir`), so the deployed image is
+pulls images only from OCIR (:mod:`oci_tei.contract._ocir`), so the deployed image is
 always ``<ocir_repository>:<tag>`` unless the spec names an image already in OCIR.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from oci_tei.contract.ocir import parse_ocir_repository, split_image
-from oci_tei.contract.regions import region_name
+from oci_tei.contract._ocir import parse_ocir_repository, split_image
+from oci_tei.contract._regions import region_name
 from oci_tei.deploy.image_tags import (
     TEI_REGISTRY,
     expected_architecture,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from oci_tei.iam import CompartmentTree, Principal, Requirement
+from oci_tei._iam import CompartmentTree, Principal, Requirement
 
 __all__ = [
     "DEPLOYMENT_PRINCIPAL_TYPE",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from oci_tei.contract.container import (
+from oci_tei.contract._container import (
     check_command,
     check_environment,
     check_http_endpoints,

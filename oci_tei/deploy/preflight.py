@@ -19,7 +19,7 @@ bucket       the bucket exists (or will be created), is versioned, and you can r
 logs         the log groups and logs of ``logs.access`` / ``logs.predict`` exist
 iam          the policies of the compartments involved and their ancestors grant the
              deployment's resource principal and you what each needs
-             (:mod:`~oci_tei.deploy.permissions`, matched by :mod:`oci_tei.iam`)
+             (:mod:`~oci_tei.deploy.permissions`, matched by :mod:`oci_tei._iam`)
 ===========  ===================================================================
 
 A finding is ``ok``, ``warn`` (cannot tell: an unreadable policy list, a statement form
@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from oci_tei import iam
-from oci_tei.contract.ocir import parse_ocir_repository, split_image
-from oci_tei.contract.regions import region_name
+from oci_tei import _iam as iam
+from oci_tei.contract._ocir import parse_ocir_repository, split_image
+from oci_tei.contract._regions import region_name
 from oci_tei.deploy.errors import DeployError
 from oci_tei.deploy.image_tags import expected_architecture, tag_architecture
 from oci_tei.deploy.images import choose_image, region_mismatch

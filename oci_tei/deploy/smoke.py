@@ -49,7 +49,7 @@ def smoke_test(session: DeploySession, endpoint: str, kind: str = "embedding") -
 
 
 def _embed(endpoint: str, options: dict[str, str | None]) -> SmokeResult:
-    from oci_tei.client import EmbeddingClient
+    from oci_tei._client import EmbeddingClient
 
     with EmbeddingClient(endpoint=endpoint, **options) as client:
         vectors = client.embed([SMOKE_TEST_TEXT])
@@ -60,7 +60,7 @@ def _embed(endpoint: str, options: dict[str, str | None]) -> SmokeResult:
 
 
 def _rerank(endpoint: str, options: dict[str, str | None]) -> SmokeResult:
-    from oci_tei.rerank import RerankClient
+    from oci_tei._rerank import RerankClient
 
     with RerankClient(endpoint=endpoint, **options) as client:
         results = client.rerank(SMOKE_TEST_QUERY, [SMOKE_TEST_TEXT, _SMOKE_TEST_OTHER])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from oci_tei.auth import AuthSpec
+from oci_tei._auth import AuthSpec
 from oci_tei.deploy.client_options import (
     TEI_DEFAULT_BATCH,
     TEI_DEFAULT_PAYLOAD,

@@ -29,10 +29,10 @@ from pydantic import (
     model_validator,
 )
 
-from oci_tei.contract.container import check_environment, check_port
-from oci_tei.contract.ocir import parse_ocir_repository, split_image
-from oci_tei.contract.scaling import check_autoscaling, check_bandwidth, check_instance_count
-from oci_tei.contract.shapes import check_shape
+from oci_tei.contract._container import check_environment, check_port
+from oci_tei.contract._ocir import parse_ocir_repository, split_image
+from oci_tei.contract._scaling import check_autoscaling, check_bandwidth, check_instance_count
+from oci_tei.contract._shapes import check_shape
 from oci_tei.deploy.client_options import (
     OCI_MAX_BODY_BYTES,
     TEI_DEFAULT_BATCH,

@@ -19,8 +19,8 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from langchain_oci_tei import OCITEIRerank as LangChainRerank
 from llama_index_oci_tei import OCITEIRerank as LlamaIndexRerank
-from oci_tei import errors
-from oci_tei.emulator import FaultConfig
+from oci_tei import _errors as errors
+from oci_tei_emulator import FaultConfig
 from tests.adapters.test_settings import OCID, _FakeKeySigner
 from tests.fixtures.reranker import server_scores as rerank_scores
 

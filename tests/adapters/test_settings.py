@@ -7,7 +7,7 @@ import pytest
 
 from langchain_oci_tei import OCITEIEmbeddings
 from llama_index_oci_tei import OCITEIEmbedding
-from oci_tei.errors import ConfigurationError
+from oci_tei._errors import ConfigurationError
 
 OCID = "ocid1.datasciencemodeldeployment.oc1.iad.amaaaaaexample"
 ADAPTERS = [OCITEIEmbeddings, OCITEIEmbedding]

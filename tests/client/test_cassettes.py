@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from oci_tei import errors
-from oci_tei.client import EmbeddingClient
+from oci_tei import _errors as errors
+from oci_tei._client import EmbeddingClient
 
 CASSETTES = Path(__file__).parent / "cassettes" / "test_cassettes"
 DEPLOYMENT = "ocid1.datasciencemodeldeployment.oc1.iad.amaaaaaacassette"

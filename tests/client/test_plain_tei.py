@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from oci_tei import errors
-from oci_tei.client import EmbeddingClient
+from oci_tei import _errors as errors
+from oci_tei._client import EmbeddingClient
 from tests.fixtures.tei import server_metric
 
 SEED = [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from oci_tei.client import EmbeddingClient
+from oci_tei._client import EmbeddingClient
 
 TEXTS = [f"input {i} on a rate-limited tenancy" for i in range(25)]
 

@@ -7,9 +7,9 @@ on the same checkpoint.
 
 import pytest
 
-from oci_tei import errors
-from oci_tei.emulator import FaultConfig
-from oci_tei.rerank import RerankClient
+from oci_tei import _errors as errors
+from oci_tei._rerank import RerankClient
+from oci_tei_emulator import FaultConfig
 from tests.fixtures.reranker import server_scores as rerank_scores
 
 QUERY = "which lighthouse guides ships along the rocky coast?"

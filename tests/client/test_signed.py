@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from oci_tei import errors
-from oci_tei.client import EmbeddingClient
-from oci_tei.emulator import FaultConfig
+from oci_tei import _errors as errors
+from oci_tei._client import EmbeddingClient
+from oci_tei_emulator import FaultConfig
 from tests.fixtures.oci import write_oci_config
 
 TEXTS = [f"chunk {i} about fast cars on highways" for i in range(60)]

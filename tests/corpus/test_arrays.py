@@ -10,8 +10,8 @@ equality can be exact although CPU float32 output depends slightly on batching.
 import numpy as np
 import pytest
 
-from oci_tei import errors
-from oci_tei.client import EmbeddingClient
+from oci_tei import _errors as errors
+from oci_tei._client import EmbeddingClient
 
 SENTENCES = [
     "The car sped down the highway at an incredible speed.",

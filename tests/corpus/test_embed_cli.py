@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from oci_tei.cli import main
-from oci_tei.client import EmbeddingClient
+from oci_tei._cli import main
+from oci_tei._client import EmbeddingClient
 
 pq = pytest.importorskip("pyarrow.parquet")
 import pyarrow as pa  # noqa: E402
@@ -92,7 +92,7 @@ def test_standard_input_into_npy_with_ids(tmp_path, server):
     lines = "".join(json.dumps({"text": t}) + "\n" for t in texts)
     out = tmp_path / "vectors.npy"
     done = subprocess.run(
-        [sys.executable, "-m", "oci_tei.cli", "embed", "-", "-o", str(out),
+        [sys.executable, "-m", "oci_tei", "embed", "-", "-o", str(out),
          "--endpoint", server.url, "--row-group-size", "10"],
         input=lines, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
@@ -133,7 +133,7 @@ def test_killed_then_resumed_equals_an_uninterrupted_run_and_sends_each_input_on
     model.hold_after(30)  # the model stalls after 30 inputs: the run is caught mid-way
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "oci_tei.cli", "embed", str(path), "-o", str(out), *flags],
+            [sys.executable, "-m", "oci_tei", "embed", str(path), "-o", str(out), *flags],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         _wait_for(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from oci_tei.corpus.readers import CorpusFormatError, read_records
+from oci_tei.corpus._readers import CorpusFormatError, read_records
 
 # Lines orjson refuses or reads differently (a byte order mark, NaN and infinity in another
 # field, a lone surrogate, an integer id past 64 bits, UTF-16) next to plain ones.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from oci_tei.corpus.store import _table
+from oci_tei.corpus._store import _table
 
 pa = pytest.importorskip("pyarrow")
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from oci_tei.deploy.spec import DeploySpec, load_spec, parse_spec
-from oci_tei.local import Backend
+from oci_tei_local import Backend
 
 from .emulated import HUB_ID, HUB_REVISION, DeployEnv, build_hub_cache, set_path
 

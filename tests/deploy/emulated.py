@@ -17,12 +17,12 @@ from typing import Any
 import oci
 import yaml
 
-from oci_tei.auth import AuthSpec
-from oci_tei.cli import main
-from oci_tei.client import EmbeddingClient
+from oci_tei._auth import AuthSpec
+from oci_tei._cli import main
+from oci_tei._client import EmbeddingClient
 from oci_tei.deploy.connection import Connection
 from oci_tei.deploy.executor import DeployExecutor
-from oci_tei.emulator import Emulator
+from oci_tei_emulator import Emulator
 from tests.fixtures.oci import all_items
 
 DEMO_SPEC = Path(__file__).resolve().parents[2] / "deploy" / "demo-minilm-emulator.yaml"

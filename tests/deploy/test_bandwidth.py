@@ -133,7 +133,7 @@ def test_the_model_matches_bytes_measured_on_the_wire(
     emulator, tei_server, oci_config, encoding, tolerance
 ) -> None:
     """Body bytes the emulator's gateway carried for real signed calls, per vector."""
-    from oci_tei.client import EmbeddingClient
+    from oci_tei._client import EmbeddingClient
 
     chunk = 500
     texts = [f"{i:04d} " + "word " * ((chunk - 5) // 5) for i in range(64)]
@@ -152,7 +152,7 @@ def test_the_model_matches_bytes_measured_on_the_wire(
 
 def test_request_header_overhead_matches_a_signed_request(oci_config) -> None:
     """The ~1.2 KB of signed request headers in ``request_overhead_bytes`` is what we send."""
-    from oci_tei.settings import EmbeddingSettings
+    from oci_tei._settings import EmbeddingSettings
 
     url = "https://modeldeployment.us-ashburn-1.oci.customer-oci.com/ocid1.datasciencemodeldeployment.oc1.iad.amaaaaaaexampleexampleexampleexampleexampleexample/predict"
     signer = EmbeddingSettings(

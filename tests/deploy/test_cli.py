@@ -1,4 +1,4 @@
-"""The deploy commands through ``oci_tei.cli.main``: image, bandwidth, deploy --dry-run, errors."""
+"""The deploy commands through ``oci_tei._cli.main``: image, bandwidth, deploy --dry-run, errors."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from oci_tei.cli import main
+from oci_tei._cli import main
 from oci_tei.deploy.ads_resources import build_deployment
 
 from .conftest import CPU_SPEC, REPO, SEED_SPEC, SPEC_ENV
@@ -128,7 +128,7 @@ def test_scale_needs_a_change(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_oci_commands_take_the_auth_flags() -> None:
-    from oci_tei.cli import build_parser
+    from oci_tei._cli import build_parser
 
     for command in ("deploy", "status", "logs", "scale", "delete"):
         argv = [
@@ -162,7 +162,7 @@ def test_oci_commands_take_the_auth_flags() -> None:
 def test_offline_commands_never_import_oracle_ads(argv: list[str]) -> None:
     code = (
         "import sys\n"
-        "from oci_tei.cli import main\n"
+        "from oci_tei._cli import main\n"
         f"status = main({argv!r})\n"
         "heavy = sorted(name for name in sys.modules if name == 'ads' or name.startswith('ads.'))\n"
         "assert status == 0 and not heavy, (status, heavy[:5])\n"

@@ -17,8 +17,8 @@ import httpx
 import numpy as np
 import pytest
 
-from oci_tei.cli import main
-from oci_tei.client import EmbeddingClient
+from oci_tei._cli import main
+from oci_tei._client import EmbeddingClient
 from oci_tei.deploy.container import PREDICT_ROUTE
 from oci_tei.deploy.spec import OWNER_TAG, load_spec
 
@@ -170,7 +170,7 @@ def test_demo_commands_as_a_script_runs_them(tmp_path: Path) -> None:
     env.update(HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
     config = tmp_path / "oci" / "config"
     emulate = subprocess.Popen(
-        [sys.executable, "-m", "oci_tei.cli", "emulate", "--port", "0", "--runner", "inprocess",
+        [sys.executable, "-m", "oci_tei", "emulate", "--port", "0", "--runner", "inprocess",
          "--write-config", str(config.parent), "--oci-config", str(tmp_path / "none")],
         stdout=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
@@ -183,7 +183,7 @@ def test_demo_commands_as_a_script_runs_them(tmp_path: Path) -> None:
             time.sleep(0.05)
         result = tmp_path / "deployment.json"
         deploy = subprocess.run(
-            [sys.executable, "-m", "oci_tei.cli", "deploy", str(DEMO_SPEC),
+            [sys.executable, "-m", "oci_tei", "deploy", str(DEMO_SPEC),
              "--auth", "api_key", "--config-file", str(config), "--service-endpoint", url,
              "--output-json", str(result)],
             capture_output=True, text=True, env=env, timeout=240,

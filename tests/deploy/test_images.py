@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oci_tei.contract.ocir import parse_ocir_repository
+from oci_tei.contract._ocir import parse_ocir_repository
 from oci_tei.deploy.errors import UnsupportedShapeError
 from oci_tei.deploy.image_tags import TEI_REGISTRY, tag_architecture, tei_image_tag
 from oci_tei.deploy.images import choose_image, docker_commands

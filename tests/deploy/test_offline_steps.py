@@ -12,7 +12,7 @@ from pathlib import Path
 import oci
 import pytest
 
-from oci_tei.auth import AuthSpec
+from oci_tei._auth import AuthSpec
 from oci_tei.deploy.connection import Connection
 from oci_tei.deploy.download import TEI_FILE_PATTERNS, check_model_dir, resolve_model_dir
 from oci_tei.deploy.errors import DeployError, OwnershipError

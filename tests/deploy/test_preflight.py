@@ -16,7 +16,7 @@ from typing import Any
 import oci
 import pytest
 
-from oci_tei.local import Backend
+from oci_tei_local import Backend
 
 from .emulated import COMPARTMENT, DeployEnv
 from .strict import (

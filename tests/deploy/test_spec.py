@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from oci_tei._errors import ConfigurationError
 from oci_tei.deploy.errors import SpecError, UnsupportedShapeError
 from oci_tei.deploy.interpolate import interpolate
 from oci_tei.deploy.spec import OWNER_TAG, SPEC_HASH_TAG, load_spec
-from oci_tei.errors import ConfigurationError
 
 from .conftest import CPU_SPEC, SEED_SPEC, SPEC_ENV, SpecFactory
 

@@ -10,7 +10,7 @@ import asyncio
 
 from aiohttp import web
 
-from oci_tei.local._app_thread import AppThread
+from oci_tei_local._app_thread import AppThread
 
 
 async def _embeddings(request: web.Request) -> web.Response:

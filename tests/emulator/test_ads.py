@@ -1,7 +1,7 @@
 """oracle-ads end to end: model by reference, deploy, then signed embedding calls.
 
 Deployment containers are the real local TEI server: in process (sharing the session's
-model) and, once, as a child process (``python -m oci_tei.local``).
+model) and, once, as a child process (``python -m oci_tei_local``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import oci
 import pytest
 import requests
 
-from oci_tei.local import Backend
+from oci_tei_local import Backend
 from tests.fixtures.oci import all_items
 
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaatest"

@@ -18,7 +18,7 @@ def test_emulate_trusts_default_profile_and_serves(tmp_path: Path, oci_keys: OCI
         [
             sys.executable,
             "-m",
-            "oci_tei.cli",
+            "oci_tei",
             "emulate",
             "--port",
             "0",
@@ -47,7 +47,7 @@ def test_emulate_trusts_default_profile_and_serves(tmp_path: Path, oci_keys: OCI
 
 def test_emulate_rejects_bad_options(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "oci_tei.cli", "emulate", "--trust-public-key", str(tmp_path / "x")],
+        [sys.executable, "-m", "oci_tei", "emulate", "--trust-public-key", str(tmp_path / "x")],
         capture_output=True,
         text=True,
         timeout=60,
@@ -55,7 +55,7 @@ def test_emulate_rejects_bad_options(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "cannot read key file" in result.stdout
     result = subprocess.run(
-        [sys.executable, "-m", "oci_tei.cli", "emulate", "--fault-429", "2"],
+        [sys.executable, "-m", "oci_tei", "emulate", "--fault-429", "2"],
         capture_output=True,
         text=True,
         timeout=60,

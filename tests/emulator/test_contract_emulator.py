@@ -383,7 +383,7 @@ def test_a_failed_deployment_refuses_updates_with_409(model_in_catalog) -> None:
 
 def test_the_sdk_allowed_values_match_the_contract() -> None:
     """The contract's enumerations are the SDK models' allowed values (the source)."""
-    from oci_tei.contract.scaling import ENUMS
+    from oci_tei.contract._scaling import ENUMS
 
     sources = {
         "deploymentType": models.ModelDeploymentConfigurationDetails,

@@ -11,7 +11,7 @@ from pathlib import Path
 import oci
 import pytest
 
-from oci_tei.emulator.containers import ContainerError, check_image_on_shape
+from oci_tei_emulator._containers import ContainerError, check_image_on_shape
 from tests.fixtures.oci import all_items
 
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaatest"

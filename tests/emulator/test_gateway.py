@@ -14,7 +14,7 @@ import oci
 import pytest
 import requests
 
-from oci_tei.emulator import FaultConfig
+from oci_tei_emulator import FaultConfig
 from tests.emulator.stub_container import StubContainer
 
 

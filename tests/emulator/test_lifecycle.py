@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from oci_tei.emulator import Emulator, EmulatorConfig
-from oci_tei.emulator import emulator as emulator_module
+from oci_tei_emulator import Emulator, EmulatorConfig
+from oci_tei_emulator import _emulator as emulator_module
 
 
 def emulator_threads() -> list[threading.Thread]:

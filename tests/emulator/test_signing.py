@@ -11,7 +11,7 @@ import oci
 import pytest
 import requests
 
-from oci_tei.emulator import TokenExpiryWindow
+from oci_tei_emulator import TokenExpiryWindow
 from tests.fixtures.oci import EmulatorFactory, OCIKeys, write_oci_config
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import oci
 import pytest
 
-from oci_tei.emulator.cli import configure_emulate
+from oci_tei_emulator._cli import configure_emulate
 from tests.fixtures.oci import TENANCY, USER
 
 IMAGE = "iad.ocir.io/emulatorns/text-embeddings-inference:cpu-1.9"
@@ -195,7 +195,7 @@ def test_emulate_strict_flags() -> None:
 
 
 def test_emulate_refuses_an_image_outside_ocir(capsys: pytest.CaptureFixture[str]) -> None:
-    from oci_tei.cli import main
+    from oci_tei._cli import main
 
     assert main(["emulate", "--strict", "--ocir-image", "docker.io/library/tei:1.9"]) == 2
     assert "is not an OCIR repository" in capsys.readouterr().out

@@ -14,8 +14,8 @@ from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 
 from langchain_oci_tei import OCITEIEmbeddings
 from llama_index_oci_tei import OCITEIEmbedding
-from oci_tei import errors
-from oci_tei.client import EmbeddingClient
+from oci_tei import _errors as errors
+from oci_tei._client import EmbeddingClient
 
 ENDPOINT = os.environ.get("OCI_TEI_ENDPOINT")
 pytestmark = [

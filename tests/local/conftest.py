@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from oci_tei.local import LocalServer
+from oci_tei_local import LocalServer
 from tests.fixtures.tei import OpenAPIValidator
 
 

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from oci_tei.local.model_files import default_model_dir
+from oci_tei_local._model_files import default_model_dir
 
 
 def model_dir_like_bundled(

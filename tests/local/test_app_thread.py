@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from oci_tei.local._app_thread import AppThread
+from oci_tei_local._app_thread import AppThread
 
 
 def threads_named(name: str) -> list[threading.Thread]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from oci_tei.local import LocalServer
+from oci_tei_local import LocalServer
 
 KEY = "s3cret-key"
 GOOD = {"Authorization": f"Bearer {KEY}"}

@@ -16,10 +16,10 @@ import httpx
 import numpy as np
 import pytest
 
-from oci_tei.local import Backend, LocalServer, ServerSettings
-from oci_tei.local.backend import SentenceTransformersBackend, Vector
-from oci_tei.local.model_files import ModelFiles
-from oci_tei.local.tokenization import Encoded
+from oci_tei_local import Backend, LocalServer, ServerSettings
+from oci_tei_local._backend import SentenceTransformersBackend, Vector
+from oci_tei_local._model_files import ModelFiles
+from oci_tei_local._tokenization import Encoded
 from tests.fixtures.tei import metric
 
 

@@ -1,4 +1,4 @@
-"""`oci-tei serve` / `python -m oci_tei.local`: TEI's flags and environment variables."""
+"""`oci-tei serve` / `python -m oci_tei_local`: TEI's flags and environment variables."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from oci_tei.local.cli import ServeArgsError, configure_serve, parse_serve_args, unused_flags
-from oci_tei.local.secret import Secret
-from oci_tei.local.settings import ServerSettings
+from oci_tei_local._cli import ServeArgsError, configure_serve, parse_serve_args, unused_flags
+from oci_tei_local._secret import Secret
+from oci_tei_local._settings import ServerSettings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -189,7 +189,7 @@ def test_settings_validate_values() -> None:
 
 
 def test_dispatcher_registers_serve() -> None:
-    from oci_tei.cli import build_parser
+    from oci_tei._cli import build_parser
 
     args = build_parser(["serve", "--port", "0"]).parse_args(["serve", "--port", "0"])
     assert args.port == "0"
@@ -201,7 +201,7 @@ def test_dispatcher_registers_serve() -> None:
 def _run_module(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)}
     return subprocess.run(
-        [sys.executable, "-m", "oci_tei.local", *args],
+        [sys.executable, "-m", "oci_tei_local", *args],
         capture_output=True,
         text=True,
         timeout=120,

@@ -6,7 +6,7 @@ import httpx
 import numpy as np
 import pytest
 
-from oci_tei.local import LocalServer
+from oci_tei_local import LocalServer
 
 SEED = [
     "The car sped down the highway at an incredible speed.",

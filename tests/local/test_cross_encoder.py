@@ -10,8 +10,8 @@ import math
 import httpx
 import pytest
 
-from oci_tei.local import LocalServer, ServerSettings
-from oci_tei.local.cli import parse_serve_args
+from oci_tei_local import LocalServer, ServerSettings
+from oci_tei_local._cli import parse_serve_args
 
 QUERY = "what guides ships at night?"
 TEXTS = ["A lighthouse guides ships.", "Bread rises in the oven.", "Bees make honey.", "Stars."]

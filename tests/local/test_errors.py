@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from oci_tei.local import LocalServer
+from oci_tei_local import LocalServer
 from tests.fixtures.tei import OpenAPIValidator
 
 JSON = {"content-type": "application/json"}

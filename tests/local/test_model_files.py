@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from oci_tei.local import ModelLoadError, load_backend
-from oci_tei.local.model_files import read_model_files
-from oci_tei.local.settings import DEFAULT_MODEL_NAME
+from oci_tei_local import ModelLoadError, load_backend
+from oci_tei_local._model_files import read_model_files
+from oci_tei_local._settings import DEFAULT_MODEL_NAME
 from tests.local.model_dirs import model_dir_like_bundled
 
 

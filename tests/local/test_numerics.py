@@ -10,9 +10,9 @@ import httpx
 import numpy as np
 import pytest
 
-from oci_tei.local import Backend, LocalServer, StartupError, load_backend
-from oci_tei.local.model_files import default_model_dir
-from oci_tei.local.settings import ServerSettings
+from oci_tei_local import Backend, LocalServer, StartupError, load_backend
+from oci_tei_local._model_files import default_model_dir
+from oci_tei_local._settings import ServerSettings
 from tests.local.model_dirs import model_dir_like_bundled, tiny_masked_lm_dir
 
 TEXTS = [

@@ -9,7 +9,7 @@ import httpx
 import numpy as np
 import pytest
 
-from oci_tei.local import LocalServer
+from oci_tei_local import LocalServer
 from tests.fixtures.tei import OpenAPIValidator
 
 SEED = [

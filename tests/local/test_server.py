@@ -14,9 +14,9 @@ import httpx
 import pytest
 from aiohttp import web
 
-from oci_tei.local import Backend, LocalServer, ServerSettings, StartupError
-from oci_tei.local.app import build_app
-from oci_tei.local.logs import configure_logging
+from oci_tei_local import Backend, LocalServer, ServerSettings, StartupError
+from oci_tei_local._app import build_app
+from oci_tei_local._logs import configure_logging
 from tests.local.model_dirs import model_dir_like_bundled
 from tests.local.test_batching import GatedBackend
 
@@ -73,7 +73,7 @@ def test_a_failure_other_than_binding_is_reported_as_itself(
     tei_backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A startup hook that fails (the batcher, say) is no bind failure: say what it was.
-    from oci_tei.local import server as server_module
+    from oci_tei_local import server as server_module
 
     def build_failing_app(*args: object) -> web.Application:
         app = build_app(*args)  # type: ignore[arg-type]
@@ -130,7 +130,7 @@ def test_json_log_lines() -> None:
     stream = io.StringIO()
     configure_logging(json_output=True, stream=stream)
     try:
-        logging.getLogger("oci_tei.local.test").warning("hello %s", "world")
+        logging.getLogger("oci_tei_local.test").warning("hello %s", "world")
     finally:
         for name in ("oci_tei", "aiohttp"):
             logger = logging.getLogger(name)
@@ -140,7 +140,7 @@ def test_json_log_lines() -> None:
     event = json.loads(stream.getvalue().strip())
     assert event["level"] == "WARN"
     assert event["message"] == "hello world"
-    assert event["target"] == "oci_tei.local.test"
+    assert event["target"] == "oci_tei_local.test"
     assert {"timestamp", "filename", "line_number"} <= event.keys()
 
 

@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from oci_tei.batching import Batch, BatchLimits, BatchPlanner, encode_inputs
-from oci_tei.errors import InputTypeError, InvalidInputError, PayloadTooLargeError
+from oci_tei._batching import Batch, BatchLimits, BatchPlanner, encode_inputs
+from oci_tei._errors import InputTypeError, InvalidInputError, PayloadTooLargeError
 
 
 def test_encoding_is_compact_json():

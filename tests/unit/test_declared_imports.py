@@ -2,7 +2,7 @@
 
 Reads the import statements of each module (no import happens) and maps each top-level
 module to the distributions that provide it in this environment. ``pip install oci-tei``
-gets the core dependencies only; ``oci_tei.local`` and ``oci_tei.emulator`` may use the
+gets the core dependencies only; ``oci_tei_local`` and ``oci_tei_emulator`` may use the
 ``local`` extra, ``oci_tei.deploy`` the ``deploy`` extra, each adapter its framework's.
 """
 
@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # (path prefix, extras it may use besides the core). The longest matching prefix wins.
 AREAS = [
     ("oci_tei/", ()),
-    ("oci_tei/local/", ("local",)),
-    ("oci_tei/emulator/", ("local",)),
+    ("oci_tei_local/", ("local",)),
+    ("oci_tei_emulator/", ("local",)),
     ("oci_tei/deploy/", ("deploy",)),
     ("oci_tei/corpus/", ("corpus",)),
     ("langchain_oci_tei/", ("langchain",)),
@@ -33,7 +33,7 @@ AREAS = [
 # Imports that never run unless the user already has the package, with why.
 GUARDED = {
     # oracle-ads' global auth is read only when the program itself imported ads.
-    ("oci_tei/auth.py", "ads"),
+    ("oci_tei/_auth.py", "ads"),
 }
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from oci_tei.endpoint import Endpoint, is_loopback_host, parse_endpoint
-from oci_tei.errors import ConfigurationError
+from oci_tei._endpoint import Endpoint, is_loopback_host, parse_endpoint
+from oci_tei._errors import ConfigurationError
 
 OCID = "ocid1.datasciencemodeldeployment.oc1.iad.amaaaaaexample"
 PREDICT = f"https://modeldeployment.us-ashburn-1.oci.customer-oci.com/{OCID}/predict"

@@ -9,13 +9,13 @@ import json
 import numpy as np
 import pytest
 
-from oci_tei import errors
-from oci_tei.batching import Batch, BatchLimits
-from oci_tei.endpoint import parse_endpoint
-from oci_tei.engine import Engine, Refresh, Response, Send, Wait
-from oci_tei.operations import EmbedOperation
-from oci_tei.protocol import RequestOptions, encode_text
-from oci_tei.retry import RetryPolicy
+from oci_tei import _errors as errors
+from oci_tei._batching import Batch, BatchLimits
+from oci_tei._endpoint import parse_endpoint
+from oci_tei._engine import Engine, Refresh, Response, Send, Wait
+from oci_tei._operations import EmbedOperation
+from oci_tei._protocol import RequestOptions, encode_text
+from oci_tei._retry import RetryPolicy
 
 OCI = "http://127.0.0.1:9/ocid1.datasciencemodeldeployment.oc1.iad.x/predict"
 

@@ -4,8 +4,8 @@ import pickle
 
 import pytest
 
-from oci_tei import errors
-from oci_tei.errors import batch_limit_from_message, error_from_response, parse_retry_after
+from oci_tei import _errors as errors
+from oci_tei._errors import batch_limit_from_message, error_from_response, parse_retry_after
 
 
 @pytest.mark.parametrize(

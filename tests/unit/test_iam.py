@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oci_tei.iam import (
+from oci_tei._iam import (
     CompartmentTree,
     Outcome,
     Principal,

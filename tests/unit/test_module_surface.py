@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = sorted(
     path
-    for package in ("oci_tei/local", "oci_tei/emulator")
+    for package in ("oci_tei_local", "oci_tei_emulator")
     for path in (ROOT / package).glob("*.py")
     if path.name != "__main__.py"
 )
@@ -37,7 +37,7 @@ def test_each_module_declares_its_surface(path: Path) -> None:
     assert not missing, f"{name}.__all__ names what it does not define: {missing}"
 
 
-@pytest.mark.parametrize("package", ["oci_tei.local", "oci_tei.emulator"])
+@pytest.mark.parametrize("package", ["oci_tei_local", "oci_tei_emulator"])
 def test_packages_say_their_modules_are_internal(package: str) -> None:
     doc = importlib.import_module(package).__doc__ or ""
     assert "internal" in doc

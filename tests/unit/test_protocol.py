@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from oci_tei.errors import ConfigurationError, ResponseFormatError
-from oci_tei.protocol import (
+from oci_tei._errors import ConfigurationError, ResponseFormatError
+from oci_tei._protocol import (
     RequestOptions,
     decode_embeddings,
     encode_body,

@@ -4,13 +4,13 @@ import json
 
 import pytest
 
-from oci_tei import errors
-from oci_tei.batching import Batch, BatchLimits
-from oci_tei.endpoint import parse_endpoint
-from oci_tei.engine import Engine, Response, Send
-from oci_tei.protocol import encode_text
-from oci_tei.rerank import RerankClient, RerankOperation, RerankResult, RerankSettings, ranked
-from oci_tei.retry import RetryPolicy
+from oci_tei import _errors as errors
+from oci_tei._batching import Batch, BatchLimits
+from oci_tei._endpoint import parse_endpoint
+from oci_tei._engine import Engine, Response, Send
+from oci_tei._protocol import encode_text
+from oci_tei._rerank import RerankClient, RerankOperation, RerankResult, RerankSettings, ranked
+from oci_tei._retry import RetryPolicy
 
 TEI = "http://127.0.0.1:9"
 

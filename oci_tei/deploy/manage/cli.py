@@ -1,7 +1,7 @@
 """``oci-tei status | logs | scale | delete``: commands on a live deployment.
 
 Each has ``configure_<name>(parser)`` and ``run_<name>(args) -> int`` for the dispatcher
-in :mod:`oci_tei.cli`. Exit status: 0 success, 1 an OCI-side failure, 2 bad arguments.
+in :mod:`oci_tei._cli`. Exit status: 0 success, 1 an OCI-side failure, 2 bad arguments.
 """
 
 from __future__ import annotations

@@ -1,0 +1,275 @@
+"""Executing engine steps over HTTP: one synchronous and one asynchronous transport.
+
+Both run the same generators from ``oci_tei._engine``; they differ only in how they
+send, sleep and refresh. Each owns connection pools: the sync transport one
+``httpx.Client`` shared by its worker threads, the async transport one
+``httpx.AsyncClient`` per event loop (connections belong to the loop that opened them,
+so a client reused across ``asyncio.run`` calls gets a fresh pool for each new loop).
+
+A loop's pool is closed on that loop when the loop shuts down (``asyncio.run`` and
+``asyncio.Runner`` finalize async generators before closing; a small one holds the pool),
+by ``aclose()`` on it, or by the client's ``close()``; pools of loops that closed without
+that are dropped as soon as the transport is next used, so their sockets are released.
+
+Both transports take one :class:`~oci_tei._inflight.InFlightLimit` from the client: the
+``max_concurrency`` bound holds for the client as a whole, across threads and loops. So
+does ``max_requests_per_second``: one :class:`~oci_tei._rate_limit.RequestRateLimiter`,
+waited on once a slot is held and before signing (the ``Date`` header stays fresh).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import AsyncGenerator, Generator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+
+from oci_tei._auth import RequestSigner
+from oci_tei._engine import Outcome, Refresh, Response, Send, Step, Wait
+from oci_tei._errors import CallAbandoned, EmbeddingConnectionError, EmbeddingTimeoutError
+from oci_tei._inflight import InFlightLimit
+from oci_tei._rate_limit import RequestRateLimiter
+
+__all__ = ["AsyncTransport", "SyncTransport"]
+
+T = TypeVar("T")
+
+
+def _limits(max_connections: int) -> httpx.Limits:
+    return httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+
+
+def _signed(step: Send, signer: RequestSigner | None) -> tuple[dict[str, str], int]:
+    """Headers to send and the signer generation they were signed under."""
+    if not step.signed:
+        return dict(step.headers), 0
+    if signer is None:  # pragma: no cover - the client never builds this combination
+        raise RuntimeError("a signed endpoint needs a signer")
+    generation = signer.generation
+    return signer.sign(step.method, step.url, step.headers, step.content), generation
+
+
+def _request_arguments(step: Send, headers: dict[str, str]) -> dict[str, Any]:
+    """Arguments of ``httpx`` requests: the exact bytes that were signed, never re-encoded."""
+    return {
+        "method": step.method,
+        "url": step.url,
+        "content": step.content or None,
+        "headers": headers,
+        "timeout": step.timeout,
+    }
+
+
+def _failure(
+    exc: httpx.TransportError, step: Send
+) -> EmbeddingTimeoutError | EmbeddingConnectionError:
+    if isinstance(exc, httpx.TimeoutException):
+        return EmbeddingTimeoutError(
+            f"no answer from {step.url} within {step.timeout:g} s ({type(exc).__name__})"
+        )
+    return EmbeddingConnectionError(
+        f"connection to {step.url} failed: {type(exc).__name__}: {exc or 'no detail'}"
+    )
+
+
+class SyncTransport:
+    """Runs engine steps with blocking I/O; safe to share between threads."""
+
+    def __init__(
+        self,
+        signer: RequestSigner | None,
+        limit: InFlightLimit,
+        rate: RequestRateLimiter | None = None,
+    ) -> None:
+        self._signer = signer
+        self._limit = limit
+        self._rate = rate
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+    def _http(self) -> httpx.Client:
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = httpx.Client(
+                        limits=_limits(self._limit.limit), follow_redirects=False
+                    )
+                client = self._client
+        return client
+
+    def run(self, steps: Generator[Step, Outcome, T], abandon: threading.Event | None = None) -> T:
+        """Drive a generator of steps to its result.
+
+        Args:
+            steps: The engine's generator.
+            abandon: Set when the call failed elsewhere: stop before the next request
+                and cut short a backoff wait.
+        """
+        abandon = abandon or threading.Event()
+        outcome: Outcome = None
+        while True:
+            try:
+                step = steps.send(outcome)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            if abandon.is_set():
+                steps.close()
+                raise CallAbandoned("abandoned: another batch of this call failed")
+            if isinstance(step, Send):
+                outcome = self._send(step)
+            elif isinstance(step, Wait):
+                abandon.wait(step.seconds)
+                outcome = None
+            else:
+                outcome = self._refresh(step)
+
+    def _send(self, step: Send) -> Outcome:
+        with self._limit.slot():
+            if self._rate is not None:
+                self._rate.wait()
+            # Signed once a slot is free: a Date header must not age in the queue.
+            headers, generation = _signed(step, self._signer)
+            try:
+                answer = self._http().request(**_request_arguments(step, headers))
+            except httpx.TransportError as exc:
+                return _failure(exc, step)
+        return Response(answer.status_code, answer.headers, answer.content, generation)
+
+    def _refresh(self, step: Refresh) -> bool:
+        return self._signer is not None and self._signer.refresh(step.generation)
+
+    def close(self) -> None:
+        """Close pooled connections; the transport reopens them if used again."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+
+@dataclass
+class _LoopPool:
+    """A loop's connection pool, and the async generator that closes it at loop shutdown."""
+
+    client: httpx.AsyncClient
+    keeper: AsyncGenerator[None, None]
+
+
+class AsyncTransport:
+    """Runs engine steps on the running event loop; one pool per loop."""
+
+    def __init__(
+        self,
+        signer: RequestSigner | None,
+        limit: InFlightLimit,
+        rate: RequestRateLimiter | None = None,
+    ) -> None:
+        self._signer = signer
+        self._limit = limit
+        self._rate = rate
+        self._pools: dict[asyncio.AbstractEventLoop, _LoopPool] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def open_pools(self) -> int:
+        """Pools held now (one per event loop in use; closed loops' are released)."""
+        return len(self._pools)
+
+    async def _client(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        pool = self._pools.get(loop)
+        if pool is not None:
+            return pool.client
+        with self._lock:
+            # Loops that closed without finalizing async generators: drop their pools so
+            # the sockets close with them.
+            for dead in [other for other in self._pools if other.is_closed()]:
+                del self._pools[dead]
+        client = httpx.AsyncClient(limits=_limits(self._limit.limit), follow_redirects=False)
+        keeper = self._keep(loop, client)
+        # The first step registers the generator with this loop, which finalizes it (and
+        # so closes the pool, on this loop) in ``shutdown_asyncgens`` before closing.
+        await keeper.__anext__()
+        with self._lock:
+            self._pools[loop] = _LoopPool(client, keeper)
+        return client
+
+    async def _keep(
+        self, loop: asyncio.AbstractEventLoop, client: httpx.AsyncClient
+    ) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            with self._lock:
+                pool = self._pools.get(loop)
+                if pool is not None and pool.client is client:
+                    del self._pools[loop]
+            await client.aclose()
+
+    async def prepare(self) -> None:
+        """Build the signer off the loop when that may do network I/O (IMDS)."""
+        if self._signer is not None and self._signer.may_block:
+            await asyncio.to_thread(self._signer.ensure_signer)
+
+    async def run(self, steps: Generator[Step, Outcome, T]) -> T:
+        """Drive a generator of steps to its result."""
+        outcome: Outcome = None
+        while True:
+            try:
+                step = steps.send(outcome)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            if isinstance(step, Send):
+                outcome = await self._send(step)
+            elif isinstance(step, Wait):
+                await asyncio.sleep(step.seconds)
+                outcome = None
+            else:
+                outcome = await self._refresh(step)
+
+    async def _send(self, step: Send) -> Outcome:
+        client = await self._client()
+        async with self._limit.aslot():
+            if self._rate is not None:
+                await self._rate.await_turn()
+            signer = self._signer
+            if step.signed and signer is not None and signer.may_block:
+                # Token signers fetch a new token inside sign() when theirs nears expiry.
+                headers, generation = await asyncio.to_thread(_signed, step, signer)
+            else:
+                headers, generation = _signed(step, signer)
+            try:
+                answer = await client.request(**_request_arguments(step, headers))
+            except httpx.TransportError as exc:
+                return _failure(exc, step)
+        return Response(answer.status_code, answer.headers, answer.content, generation)
+
+    async def _refresh(self, step: Refresh) -> bool:
+        signer = self._signer
+        if signer is None:
+            return False
+        return await asyncio.to_thread(signer.refresh, step.generation)
+
+    async def aclose(self) -> None:
+        """Close the running loop's pool."""
+        pool = self._pools.get(asyncio.get_running_loop())
+        if pool is not None:
+            await pool.keeper.aclose()
+
+    def close(self) -> None:
+        """Close every loop's pool: on its loop when that runs, else just let it go.
+
+        A pool of the loop running in this thread closes in a task on it; pools of loops
+        running elsewhere close in tasks scheduled there; pools of closed loops are dropped.
+        """
+        with self._lock:
+            pools, self._pools = self._pools, {}
+        for loop, pool in pools.items():
+            if loop.is_closed():
+                continue
+            with contextlib.suppress(RuntimeError):  # closed meanwhile
+                asyncio.run_coroutine_threadsafe(pool.keeper.aclose(), loop)

@@ -1,0 +1,386 @@
+"""The emulated tenancy: compartments, IAM, OCIR images, service limits, logs — and ``--strict``.
+
+Without ``strict`` the tenancy is open, as the emulator always was: any compartment or
+project OCID exists, every image is pushed, no limit is set, every log exists, and its
+one policy, ``allow any-user to manage all-resources in tenancy``, lets everyone do
+everything. With ``strict`` only what was declared (:class:`~.config.EmulatorConfig`) or
+created through the Identity API exists, and a model deployment is held to what OCI
+checks, at the phase OCI checks it:
+
+* CreateModelDeployment: the caller needs ``manage data-science-model-deployments`` in
+  the compartment (else 404 NotAuthorizedOrNotFound, OCI's answer for "not authorized");
+  the shape's Data Science limit must leave room for its instances (else 400
+  LimitExceeded, OCI's documented code for a request over a service limit).
+* Provisioning (the work request, then FAILED with the reason in its errors and in
+  ``lifecycle_details``): the deployment's resource principal reads the model's objects
+  (artifact download), then the image must exist in this region's OCIR and the principal
+  read ``repos`` (pull), then use ``log-content`` for the logs it writes.
+
+The permissions are those of :mod:`oci_tei.deploy.permissions`; statements are evaluated
+by :mod:`oci_tei._iam`, and a statement in a form it does not parse grants nothing here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from oci_tei import _iam as iam
+from oci_tei.contract import _regions as regions
+from oci_tei.contract._ocir import parse_ocir_repository, split_image
+from oci_tei_emulator._config import EmulatorConfig
+from oci_tei_emulator._errors import OCIError, not_found
+from oci_tei_emulator._signature import Principal as SignedPrincipal
+
+__all__ = [
+    "OPEN_LIMIT",
+    "OPEN_POLICY",
+    "TENANCY",
+    "OcirImage",
+    "TenancyState",
+    "now",
+    "ocid",
+    "page",
+    "parse_image",
+    "region_name",
+    "require_compartment",
+]
+
+OPEN_POLICY = "allow any-user to manage all-resources in tenancy"
+#: Every Data Science limit of an open tenancy.
+OPEN_LIMIT = 1_000_000
+EMULATOR_USER = "ocid1.user.oc1..aaaaaaaaemulatoruser"
+
+
+def now() -> dt.datetime:
+    """The current UTC time."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def ocid(kind: str) -> str:
+    """A fresh regionless OCID (Identity resources are global)."""
+    return f"ocid1.{kind}.oc1..aaaaaaaa{uuid.uuid4().hex}"
+
+
+@dataclass(frozen=True)
+class OcirImage:
+    """An image declared as pushed: ``<host>/<namespace>/<repository>:<tag>``."""
+
+    host: str
+    region: str
+    namespace: str
+    repository: str
+    tag: str
+    repository_id: str
+    image_id: str
+
+    @property
+    def reference(self) -> str:
+        """``host/namespace/repository:tag``."""
+        return f"{self.host}/{self.namespace}/{self.repository}:{self.tag}"
+
+
+def region_name(region: str) -> str:
+    """A region name for a region key (``iad`` -> ``us-ashburn-1``) or name (unchanged)."""
+    return regions.region_name(region) or region.lower()
+
+
+def parse_image(reference: str) -> tuple[str, str, str, str, str]:
+    """``(host, region name, namespace, repository, tag)`` of an OCIR image reference.
+
+    Raises:
+        ValueError: not ``<region>.ocir.io/<namespace>/<repository>[:<tag>]``.
+    """
+    repository, tag = split_image(reference)
+    parsed = parse_ocir_repository(repository)
+    return parsed.host, region_name(parsed.region or ""), parsed.namespace, parsed.name, tag
+
+
+@dataclass
+class TenancyState:
+    """Everything Identity, Artifacts, Limits and Logging know about the tenancy."""
+
+    config: EmulatorConfig
+    compartments: dict[str, Any] = field(default_factory=dict)
+    policies: dict[str, Any] = field(default_factory=dict)
+    groups: dict[str, Any] = field(default_factory=dict)
+    memberships: list[Any] = field(default_factory=list)
+    dynamic_groups: dict[str, Any] = field(default_factory=dict)
+    images: list[OcirImage] = field(default_factory=list)
+    logs: dict[str, set[str]] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        import oci
+
+        models = oci.identity.models
+        config = self.config
+        self.compartments[config.tenancy_id] = models.Compartment(
+            id=config.tenancy_id,
+            compartment_id=None,
+            name="emulatortenancy",
+            description="The emulator's tenancy (root compartment)",
+            lifecycle_state="ACTIVE",
+            time_created=now(),
+        )
+        for name, compartment_id in config.compartments.items():
+            self.add_compartment(name, config.tenancy_id, compartment_id)
+        for name in config.user_groups:
+            self.add_group(name, default=True)
+        if not config.strict:
+            self.add_policy("oci-tei-emulator-open", config.tenancy_id, [OPEN_POLICY])
+        for reference in config.ocir_images:
+            self.add_image(reference)
+        for entry in config.logs:
+            group, _, log = entry.partition("/")
+            self.logs.setdefault(group, set()).update({log} if log else set())
+
+    @property
+    def strict(self) -> bool:
+        """Whether only declared things exist and policies are enforced."""
+        return self.config.strict
+
+    # -- building ---------------------------------------------------------------------------
+
+    def add_compartment(
+        self, name: str, parent: str, compartment_id: str | None = None, description: str = ""
+    ) -> Any:
+        """A compartment below ``parent``."""
+        import oci
+
+        compartment = oci.identity.models.Compartment(
+            id=compartment_id or ocid("compartment"),
+            compartment_id=parent,
+            name=name,
+            description=description or name,
+            lifecycle_state="ACTIVE",
+            time_created=now(),
+        )
+        with self.lock:
+            self.compartments[compartment.id] = compartment
+        return compartment
+
+    def add_policy(self, name: str, compartment_id: str, statements: list[str]) -> Any:
+        """A policy attached to ``compartment_id``."""
+        import oci
+
+        policy = oci.identity.models.Policy(
+            id=ocid("policy"),
+            compartment_id=compartment_id,
+            name=name,
+            description=name,
+            statements=list(statements),
+            lifecycle_state="ACTIVE",
+            time_created=now(),
+        )
+        with self.lock:
+            self.policies[policy.id] = policy
+        return policy
+
+    def add_group(self, name: str, *, default: bool = False, description: str = "") -> Any:
+        """A group; ``default`` groups hold every user."""
+        import oci
+
+        group = oci.identity.models.Group(
+            id=ocid("group"),
+            compartment_id=self.config.tenancy_id,
+            name=name,
+            description=description or ("every user" if default else name),
+            lifecycle_state="ACTIVE",
+            time_created=now(),
+        )
+        group.freeform_tags = {"oci-tei-emulator-default": "true"} if default else {}
+        with self.lock:
+            self.groups[group.id] = group
+        return group
+
+    def add_membership(self, user_id: str, group_id: str) -> Any:
+        """Put a user in a group."""
+        import oci
+
+        membership = oci.identity.models.UserGroupMembership(
+            id=ocid("groupmembership"),
+            compartment_id=self.config.tenancy_id,
+            group_id=group_id,
+            user_id=user_id,
+            lifecycle_state="ACTIVE",
+            time_created=now(),
+        )
+        with self.lock:
+            self.memberships.append(membership)
+        return membership
+
+    def add_dynamic_group(self, name: str, matching_rule: str, description: str = "") -> Any:
+        """A dynamic group with its matching rule."""
+        import oci
+
+        group = oci.identity.models.DynamicGroup(
+            id=ocid("dynamicgroup"),
+            compartment_id=self.config.tenancy_id,
+            name=name,
+            description=description or name,
+            matching_rule=matching_rule,
+            lifecycle_state="ACTIVE",
+            time_created=now(),
+        )
+        with self.lock:
+            self.dynamic_groups[group.id] = group
+        return group
+
+    def add_image(self, reference: str) -> OcirImage:
+        """Declare an image as pushed.
+
+        Raises:
+            ValueError: not an OCIR image reference.
+        """
+        host, region, namespace, repository, tag = parse_image(reference)
+        with self.lock:
+            repository_id = next(
+                (
+                    image.repository_id
+                    for image in self.images
+                    if (image.region, image.namespace, image.repository)
+                    == (region, namespace, repository)
+                ),
+                f"ocid1.containerrepo.oc1.{region}.{uuid.uuid4().hex}",
+            )
+            image = OcirImage(
+                host,
+                region,
+                namespace,
+                repository,
+                tag,
+                repository_id,
+                f"ocid1.containerimage.oc1.{region}.{uuid.uuid4().hex}",
+            )
+            self.images.append(image)
+        return image
+
+    # -- questions --------------------------------------------------------------------------
+
+    def compartment(self, compartment_id: str) -> Any | None:
+        """A compartment; in an open tenancy any compartment OCID exists (below the root)."""
+        with self.lock:
+            found = self.compartments.get(compartment_id)
+        if found is None and not self.strict and compartment_id.startswith("ocid1.compartment."):
+            found = self.add_compartment(
+                compartment_id.rsplit(".", 1)[-1][-12:] or "compartment",
+                self.config.tenancy_id,
+                compartment_id,
+            )
+        return found
+
+    def tree(self) -> iam.CompartmentTree:
+        """The compartment tree, for policy scopes."""
+        with self.lock:
+            items = list(self.compartments.values())
+        return iam.CompartmentTree(
+            tenancy_id=self.config.tenancy_id,
+            parents={c.id: c.compartment_id for c in items if c.compartment_id},
+            names={c.id: c.name for c in items},
+        )
+
+    def group_ids_of(self, user_id: str) -> list[str]:
+        """The groups a user belongs to (default groups hold everyone)."""
+        with self.lock:
+            ids = [
+                g.id
+                for g in self.groups.values()
+                if (g.freeform_tags or {}).get("oci-tei-emulator-default")
+            ]
+            ids += [m.group_id for m in self.memberships if m.user_id == user_id]
+        return list(dict.fromkeys(ids))
+
+    def caller(self, principal: SignedPrincipal) -> iam.Principal:
+        """The IAM principal of a signed request."""
+        if principal.principal_type in ("resource", "instance"):
+            kind = principal.subject.split(".")[1] if principal.subject.count(".") > 2 else ""
+            return iam.Principal("resource", principal.subject, frozenset(), kind, "")
+        names: set[str] = set()
+        for group_id in self.group_ids_of(principal.subject):
+            names.add(group_id)
+            names.add(str(self.groups[group_id].name).lower())
+        return iam.Principal("user", principal.subject, frozenset(names))
+
+    def decide(self, principal: iam.Principal, requirement: iam.Requirement) -> iam.Decision:
+        """Whether the policies of the compartment and its ancestors grant the requirement."""
+        tree = self.tree()
+        chain = set(tree.ancestors(requirement.compartment_id))
+        with self.lock:
+            policies = [
+                (p.compartment_id, list(p.statements))
+                for p in self.policies.values()
+                if p.compartment_id in chain
+            ]
+            rules: dict[str, str] = {}
+            for group in self.dynamic_groups.values():
+                rules[str(group.name).lower()] = group.matching_rule
+                rules[group.id] = group.matching_rule
+        return iam.evaluate(requirement, principal, policies, tree, rules)
+
+    def image(self, reference: str) -> OcirImage | None:
+        """The declared image for a reference in this emulator's region, if pushed."""
+        try:
+            _, region, namespace, repository, tag = parse_image(reference)
+        except ValueError:
+            return None
+        with self.lock:
+            return next(
+                (
+                    image
+                    for image in self.images
+                    if (image.region, image.namespace, image.repository, image.tag)
+                    == (region, namespace, repository, tag)
+                ),
+                None,
+            )
+
+    def limit(self, name: str) -> int | None:
+        """A declared limit's value; None when not declared (not enforced).
+
+        An open tenancy has room for anything: every Data Science limit is huge there.
+        """
+        value = self.config.limits.get(name)
+        if value is None and not self.strict and name.startswith("ds-"):
+            return OPEN_LIMIT
+        return value
+
+    def log_exists(self, log_group_id: str, log_id: str | None = None) -> bool:
+        """Whether a log group (and a log in it) exists."""
+        if not self.strict:
+            return log_group_id.startswith("ocid1.loggroup.") and (
+                log_id is None or log_id.startswith("ocid1.log.")
+            )
+        with self.lock:
+            logs = self.logs.get(log_group_id)
+        return logs is not None and (log_id is None or log_id in logs)
+
+
+TENANCY = web.AppKey("oci_tei_tenancy", TenancyState)
+
+
+def page(request: web.Request, items: Iterable[Any]) -> tuple[list[Any], dict[str, str]]:
+    """One page of a List call (``limit``, ``page``) and its ``opc-next-page`` header."""
+    listed = list(items)
+    try:
+        start = int(request.query.get("page", "0"))
+        size = int(request.query.get("limit", "0")) or len(listed) or 1
+    except ValueError:
+        raise OCIError(400, "InvalidParameter", "page and limit must be integers.") from None
+    chunk = listed[start : start + size]
+    headers = {"opc-next-page": str(start + size)} if start + size < len(listed) else {}
+    return chunk, headers
+
+
+def require_compartment(state: TenancyState, compartment_id: str) -> Any:
+    """The compartment, or OCI's 404."""
+    found = state.compartment(compartment_id)
+    if found is None:
+        raise not_found("compartment")
+    return found
