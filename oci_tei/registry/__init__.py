@@ -1,0 +1,41 @@
+"""Copy TEI's image into OCIR registry to registry: no docker, the caller's own OCI identity.
+
+:func:`copy_image` streams an image between two registries over the OCI Distribution
+(registry v2) HTTP API; :func:`resolve_digest` reads the digest a tag names, which is what
+a deployment should run (a moved tag then cannot change it). Credentials:
+:class:`Anonymous` (TEI's public images), :class:`OciCredentials` (OCIR, signed with the
+caller's OCI identity) and :class:`BasicCredentials` (a user and an auth token).
+See docs/image-copy.md.
+"""
+
+from oci_tei.registry._auth import Anonymous, BasicCredentials, Credentials, OciCredentials
+from oci_tei.registry._copy import CopyResult, copy_image, resolve_digest
+from oci_tei.registry._errors import (
+    BlobDigestMismatchError,
+    CopyInterruptedError,
+    ImageNotFoundError,
+    RegionMismatchError,
+    RegistryAuthError,
+    RegistryError,
+    RegistryUnreachableError,
+)
+from oci_tei.registry._reference import ImageReference, parse_reference
+
+__all__ = [
+    "Anonymous",
+    "BasicCredentials",
+    "BlobDigestMismatchError",
+    "CopyInterruptedError",
+    "CopyResult",
+    "Credentials",
+    "ImageNotFoundError",
+    "ImageReference",
+    "OciCredentials",
+    "RegionMismatchError",
+    "RegistryAuthError",
+    "RegistryError",
+    "RegistryUnreachableError",
+    "copy_image",
+    "parse_reference",
+    "resolve_digest",
+]
