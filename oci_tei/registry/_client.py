@@ -127,23 +127,31 @@ class RegistryClient:
                     registry=self.host,
                     step=step,
                 ) from None
-            if response.status_code != 401 or attempt == 1 or not replayable:
+            if response.status_code != 401:
                 return response
             challenge = parse_challenge(response.headers.get("www-authenticate", ""))
-            response.close()
-            if challenge is None:
+            if attempt == 1 or not replayable or challenge is None:
                 break
+            response.close()
             if authorization:
                 self.tokens.forget(scope)
             self.tokens.authorize(challenge, scope, str(image))
+        if stream:
+            response.read()
+        hint = ""
+        if "push" in scope and self.host.endswith(".ocir.io"):
+            hint = (
+                " (OCIR grants push to callers a policy lets `manage repos` in the repository's "
+                "compartment, e.g. `Allow group <group> to manage repos in compartment <name>`)"
+            )
         raise RegistryAuthError(
             f"{self.tokens.credentials.describe()} was refused for {scope}: "
-            f"{message_of(response) if not stream else 'HTTP 401'}",
+            f"{message_of(response)}{hint}",
             image=str(image),
             registry=self.host,
             step=step,
             status=401,
-            error_type=code_of(response) if not stream else None,
+            error_type=code_of(response),
         )
 
     def _fail(
