@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,6 +176,7 @@ class _Copy:
         self.push = _scopes(dst_ref, "pull,push")
         self.workers = max(1, workers)
         self.chunk_size = chunk_size
+        self.failed = threading.Event()
 
     def run(self, platforms: Sequence[str], progress: bool) -> CopyResult:
         top = self.src.get_manifest(self.src_ref, self.pull)
@@ -190,8 +192,15 @@ class _Copy:
             missing = [blob for digest, blob in blobs.items() if not present[digest]]
             total = sum(blob.size for blob in missing)
             with ByteProgress(total, f"copy {self.dst_ref}", enabled=progress) as bar:
-                for _ in pool.map(lambda blob: self._copy_blob(blob, bar), missing):
-                    pass
+                futures = [pool.submit(self._copy_blob, blob, bar) for blob in missing]
+                try:
+                    for future in as_completed(futures):
+                        future.result()
+                except BaseException:
+                    # Stop at the first failure: blobs not started stay for the re-run.
+                    for future in futures:
+                        future.cancel()
+                    raise
         if top.is_index:
             for child in children:
                 self.dst.put_manifest(self.dst_ref, self.push, child.digest, child)
@@ -272,6 +281,8 @@ class _Copy:
         return self.dst.has_blob(self.dst_ref, self.push, blob.digest)
 
     def _copy_blob(self, blob: _Blob, bar: ByteProgress) -> None:
+        if self.failed.is_set():
+            return  # another blob failed: stop starting new ones
         mount = self.src_ref.repository if self.src.host == self.dst.host else None
         location = self.dst.start_upload(self.dst_ref, self.push, blob.digest, mount)
         if location is None:
@@ -285,6 +296,7 @@ class _Copy:
             self.dst.commit_upload(self.dst_ref, self.push, location, blob.digest)
         except BaseException:
             # Not committed: the bar gives back this blob's bytes, the session is dropped.
+            self.failed.set()
             if chunks is not None:
                 bar.update(-chunks.counted)
             self.dst.cancel_upload(self.dst_ref, self.push, location)
