@@ -37,9 +37,10 @@ typecheck: install
 	$(BIN)/mypy
 
 # The documentation site (mkdocs.yml, docs/): strict, so a page missing from the nav, a broken
-# link or anchor, or a docstring griffe cannot read fails the build. Output in out/ (ignored).
+# link or anchor, or a docstring griffe cannot read fails the build (not --quiet: it hides the
+# warnings, and strict then passes). Output in out/ (ignored).
 docs: install
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet -d out/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d out/site
 
 test: lint typecheck docs core-check
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest
