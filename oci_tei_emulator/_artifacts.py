@@ -44,7 +44,9 @@ def _authorize(request: web.Request, verb: str, compartment_id: str, body: bytes
     if state.strict and (verb != "inspect" or request.app[OCIR].server is not None):
         if state.compartment(compartment_id) is None:
             raise not_found("compartment")
-        decision = state.decide(state.caller(principal), iam.Requirement(verb, "repos", compartment_id))
+        decision = state.decide(
+            state.caller(principal), iam.Requirement(verb, "repos", compartment_id)
+        )
         if not decision.allowed:
             raise not_found("repository")
     return principal.subject

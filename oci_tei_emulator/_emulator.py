@@ -36,13 +36,13 @@ from oci_tei_emulator._keys import (
     load_public_key,
     private_key_pem,
 )
-from oci_tei_emulator._registry import RegistryServer
 from oci_tei_emulator._principals import (
     METADATA_BASE_URL,
     RP_RPST,
     CertificateAuthority,
     write_resource_principal_env,
 )
+from oci_tei_emulator._registry import RegistryServer
 from oci_tei_emulator._signature import SignatureVerifier
 from oci_tei_emulator._tokens import TokenIssuer
 from oci_tei_local import Backend

@@ -61,7 +61,7 @@ class Repository:
     is_public: bool = False
     is_immutable: bool = False
     created_by: str = ""
-    time_created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    time_created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     lifecycle_state: str = "AVAILABLE"
     freeform_tags: dict[str, str] = field(default_factory=dict)
 
@@ -100,7 +100,9 @@ class OcirState:
         with self.lock:
             if self.find(name) is not None:
                 raise OCIError(
-                    409, "NAMESPACE_CONFLICT", f"Repository {name} already exists in {self.namespace}."
+                    409,
+                    "NAMESPACE_CONFLICT",
+                    f"Repository {name} already exists in {self.namespace}.",
                 )
             repository = Repository(
                 id=f"ocid1.containerrepo.oc1.{self.region}.0.{self.namespace}.{uuid.uuid4().hex}",
@@ -117,7 +119,9 @@ class OcirState:
         """The repository called ``name``, if any."""
         return next((r for r in self.repositories.values() if r.display_name == name), None)
 
-    async def images(self, http: aiohttp.ClientSession, repository: Repository) -> list[RegistryImage]:
+    async def images(
+        self, http: aiohttp.ClientSession, repository: Repository
+    ) -> list[RegistryImage]:
         """The tags the attached registry holds for ``repository``, with their digests."""
         server = self.server
         if server is None:
@@ -181,7 +185,9 @@ async def docker_token(request: web.Request) -> web.Response:
             raise not_authenticated("Unknown user or wrong auth token.")
         subject = f"ocid1.user.oc1..{user}"
         # A user known only by an auth token: the default group, as API-key users.
-        caller = iam.Principal("user", subject, frozenset(g.lower() for g in ctx.config.user_groups))
+        caller = iam.Principal(
+            "user", subject, frozenset(g.lower() for g in ctx.config.user_groups)
+        )
     else:
         principal = ctx.authenticate(request)
         subject = principal.subject

@@ -100,7 +100,7 @@ class TokenAuthority:
         )
         self.key_id = libtrust_key_id(public_der)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)])
-        start = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+        start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)
         certificate = (
             x509.CertificateBuilder()
             .subject_name(name)
@@ -133,8 +133,13 @@ class TokenAuthority:
 
     def answer(self, token: str, ttl_s: float = 300.0) -> dict[str, Any]:
         """The token service's JSON answer (both names Docker clients read)."""
-        issued = dt.datetime.now(dt.UTC).isoformat()
-        return {"token": token, "access_token": token, "expires_in": int(ttl_s), "issued_at": issued}
+        issued = dt.datetime.now(dt.timezone.utc).isoformat()
+        return {
+            "token": token,
+            "access_token": token,
+            "expires_in": int(ttl_s),
+            "issued_at": issued,
+        }
 
 
 def free_port() -> int:

@@ -19,6 +19,13 @@ from oci_tei.registry._errors import (
     RegistryError,
     RegistryUnreachableError,
 )
+from oci_tei.registry._ocir import (
+    OcirImage,
+    copy_into_ocir,
+    ensure_repository,
+    find_ocir_image,
+    platform_for_arch,
+)
 from oci_tei.registry._reference import ImageReference, parse_reference
 
 __all__ = [
@@ -31,11 +38,16 @@ __all__ = [
     "ImageNotFoundError",
     "ImageReference",
     "OciCredentials",
+    "OcirImage",
     "RegionMismatchError",
     "RegistryAuthError",
     "RegistryError",
     "RegistryUnreachableError",
     "copy_image",
+    "copy_into_ocir",
+    "ensure_repository",
+    "find_ocir_image",
     "parse_reference",
+    "platform_for_arch",
     "resolve_digest",
 ]

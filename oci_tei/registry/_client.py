@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 import httpx
@@ -226,7 +226,7 @@ class RegistryClient:
             raise self._fail(response, image, "resolve", "cannot read the manifest")
         digest = response.headers.get("docker-content-digest")
         if digest:
-            return digest
+            return str(digest)
         return self.get_manifest(image, scope).digest
 
     def put_manifest(
@@ -315,10 +315,8 @@ class RegistryClient:
 
     def cancel_upload(self, image: ImageReference, scope: str, location: str) -> None:
         """Abandon an upload session (best effort: the registry expires it anyway)."""
-        try:
+        with suppress(RegistryError):
             self._send("DELETE", location, image=image, scope=scope, step="blob").close()
-        except RegistryError:
-            pass
 
     def _location(self, response: httpx.Response) -> str:
         location = response.headers.get("location")

@@ -236,7 +236,11 @@ class _Copy:
                 )  # fmt: skip
             return [top], top, [platform] if platform else []
         entries = json.loads(top.body).get("manifests", [])
-        offered = {_platform_of(entry): entry for entry in entries if _platform_of(entry)}
+        offered: dict[str, Any] = {}
+        for entry in entries:
+            platform = _platform_of(entry)
+            if platform:
+                offered.setdefault(platform, entry)
         wanted = [p for p in platforms if p in offered] if platforms else list(offered)
         if not wanted:
             raise ImageNotFoundError(

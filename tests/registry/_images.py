@@ -89,12 +89,18 @@ def build_and_push(
             descriptors = []
             for layer in layers:
                 blob_sizes[push_blob(http, base, repo, token, layer)] = len(layer)
-                descriptors.append({"mediaType": LAYER, "digest": digest_of(layer), "size": len(layer)})
+                descriptors.append(
+                    {"mediaType": LAYER, "digest": digest_of(layer), "size": len(layer)}
+                )
             manifest = json.dumps(
                 {
                     "schemaVersion": 2,
                     "mediaType": MANIFEST,
-                    "config": {"mediaType": CONFIG, "digest": digest_of(config), "size": len(config)},
+                    "config": {
+                        "mediaType": CONFIG,
+                        "digest": digest_of(config),
+                        "size": len(config),
+                    },
                     "layers": descriptors,
                 }
             ).encode()

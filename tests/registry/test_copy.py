@@ -53,9 +53,12 @@ def test_copies_one_platform_under_its_source_digest(
     assert result.blobs_copied == len(public_image.blobs["linux/amd64"])
     assert result.blobs_skipped == 0
     assert str(result.target) == f"{target}@{result.digest}"
-    assert resolve_digest(
-        target, credentials=BasicCredentials(*PUBLISHER), endpoints=_endpoints(mirror)
-    ) == result.digest
+    assert (
+        resolve_digest(
+            target, credentials=BasicCredentials(*PUBLISHER), endpoints=_endpoints(mirror)
+        )
+        == result.digest
+    )
 
 
 def test_rerun_sends_nothing_and_arm64_shares_a_layer(
@@ -72,7 +75,10 @@ def test_rerun_sends_nothing_and_arm64_shares_a_layer(
     assert again.blobs_copied == 0
     assert again.bytes_copied == 0
     arm = copy_image(
-        source, f"{mirror.host}/ns/tei:cpu-arm64-1.9", platforms=("linux/arm64",), **kwargs  # type: ignore[arg-type]
+        source,
+        f"{mirror.host}/ns/tei:cpu-arm64-1.9",
+        platforms=("linux/arm64",),
+        **kwargs,  # type: ignore[arg-type]
     )
     assert arm.digest == public_image.manifests["linux/arm64"]
     assert arm.blobs_skipped == 1  # the shared first layer
@@ -116,7 +122,9 @@ def test_skopeo_reads_the_copied_index(
             assert "sha256:" + hashlib.sha256(data).hexdigest() == digest
 
 
-def test_unpublished_tag_is_image_not_found(public: PublicRegistry, public_image: BuiltImage, mirror: PublicRegistry) -> None:
+def test_unpublished_tag_is_image_not_found(
+    public: PublicRegistry, public_image: BuiltImage, mirror: PublicRegistry
+) -> None:
     with pytest.raises(ImageNotFoundError) as caught:
         copy_image(
             f"{public.host}/{TEI_REPO}:cpu-0.0-nope",
@@ -131,8 +139,12 @@ def test_unpublished_tag_is_image_not_found(public: PublicRegistry, public_image
     assert error.status == 404
 
 
-def test_platform_not_offered(public: PublicRegistry, public_image: BuiltImage, mirror: PublicRegistry) -> None:
-    with pytest.raises(ImageNotFoundError, match="offers linux/amd64, linux/arm64, not linux/s390x"):
+def test_platform_not_offered(
+    public: PublicRegistry, public_image: BuiltImage, mirror: PublicRegistry
+) -> None:
+    with pytest.raises(
+        ImageNotFoundError, match="offers linux/amd64, linux/arm64, not linux/s390x"
+    ):
         copy_image(
             f"{public.host}/{TEI_REPO}:cpu-1.9",
             f"{mirror.host}/ns/tei:x",
@@ -155,7 +167,9 @@ def test_no_route_to_source(mirror: PublicRegistry) -> None:
     assert caught.value.step == "resolve"
 
 
-def test_anonymous_push_refused(public: PublicRegistry, public_image: BuiltImage, mirror: PublicRegistry) -> None:
+def test_anonymous_push_refused(
+    public: PublicRegistry, public_image: BuiltImage, mirror: PublicRegistry
+) -> None:
     with pytest.raises(RegistryAuthError) as caught:
         copy_image(
             f"{public.host}/{TEI_REPO}:cpu-1.9",

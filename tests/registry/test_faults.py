@@ -56,8 +56,16 @@ def _blob_file(registry: PublicRegistry, digest: str) -> Path:
     assert registry.server.directory is not None
     hex_digest = digest.split(":")[1]
     return (
-        registry.server.directory / "data" / "docker" / "registry" / "v2" / "blobs" / "sha256"
-        / hex_digest[:2] / hex_digest / "data"
+        registry.server.directory
+        / "data"
+        / "docker"
+        / "registry"
+        / "v2"
+        / "blobs"
+        / "sha256"
+        / hex_digest[:2]
+        / hex_digest
+        / "data"
     )
 
 

@@ -90,9 +90,14 @@ def test_signed_copy_and_artifacts_sees_the_digest(
     assert fetched.image_count == 1
     listed = artifacts.list_container_repositories(compartment_id=tenancy).data.items
     assert [r.display_name for r in listed] == ["text-embeddings-inference"]
-    assert resolve_digest(
-        target, credentials=OciCredentials(_signer(oci_config)), endpoints=emulator.ocir_endpoints
-    ) == result.digest
+    assert (
+        resolve_digest(
+            target,
+            credentials=OciCredentials(_signer(oci_config)),
+            endpoints=emulator.ocir_endpoints,
+        )
+        == result.digest
+    )
 
 
 def test_basic_auth_token_and_skopeo(
@@ -141,7 +146,9 @@ def test_wrong_auth_token_is_refused(
 
 @pytest.fixture
 def strict_emulator() -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(trust_default_profile=False, strict=True, ocir_registry=True)) as emu:
+    with Emulator(
+        EmulatorConfig(trust_default_profile=False, strict=True, ocir_registry=True)
+    ) as emu:
         yield emu
 
 
@@ -151,7 +158,9 @@ def test_strict_push_needs_manage_repos(
     emu = strict_emulator
     config = emu.write_api_key_config(tmp_path)
     tenancy = emu.config.tenancy_id
-    emu.tenancy.add_policy("pullers", tenancy, ["Allow group oci-tei-users to read repos in tenancy"])
+    emu.tenancy.add_policy(
+        "pullers", tenancy, ["Allow group oci-tei-users to read repos in tenancy"]
+    )
     kwargs = {
         "target_credentials": OciCredentials(_signer(config)),
         "endpoints": _endpoints(emu, public),
@@ -162,6 +171,8 @@ def test_strict_push_needs_manage_repos(
         copy_image(f"{public.host}/{TEI_REPO}:cpu-1.9", target, **kwargs)  # type: ignore[arg-type]
     assert "manage repos" in str(caught.value)
     assert caught.value.step == "blob"
-    emu.tenancy.add_policy("pushers", tenancy, ["Allow group oci-tei-users to manage repos in tenancy"])
+    emu.tenancy.add_policy(
+        "pushers", tenancy, ["Allow group oci-tei-users to manage repos in tenancy"]
+    )
     result = copy_image(f"{public.host}/{TEI_REPO}:cpu-1.9", target, **kwargs)  # type: ignore[arg-type]
     assert result.digest == public_image.manifests["linux/amd64"]
