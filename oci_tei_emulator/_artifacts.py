@@ -57,8 +57,9 @@ def _declared(request: web.Request) -> tuple[TenancyState, list[OcirImage]]:
     compartment = request.query.get("compartmentId")
     if not compartment:
         raise OCIError(400, "MissingParameter", "compartmentId is required.")
-    # Declared repositories live in the tenancy (root compartment).
-    in_scope = compartment == state.config.tenancy_id
+    # Declared repositories live in the tenancy (root compartment); an open tenancy has
+    # every image wherever it is asked for.
+    in_scope = compartment == state.config.tenancy_id or not state.strict
     region = region_name(state.config.region)
     with state.lock:
         images = [i for i in state.images if in_scope and i.region == region]
