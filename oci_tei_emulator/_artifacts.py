@@ -237,8 +237,9 @@ async def list_container_images(request: web.Request) -> web.Response:
     _authorize(request, "inspect", compartment)
     items: list[Any] = []
     if ocir.server is not None:
+        subtree = query.get("compartmentIdInSubtree") == "true"
         for repository in list(ocir.repositories.values()):
-            if repository.compartment_id != compartment:
+            if not _in_scope(request, repository.compartment_id, compartment, subtree):
                 continue
             if query.get("repositoryName", repository.display_name) != repository.display_name:
                 continue
@@ -283,6 +284,18 @@ async def list_container_images(request: web.Request) -> web.Response:
     chunk, headers = page(request, items)
     collection = models.ContainerImageCollection(items=chunk, remaining_items_count=0)
     return model_response(SERVICE, collection, headers=headers)
+
+
+def _in_scope(request: web.Request, where: str, asked: str, subtree: bool) -> bool:
+    """Whether a repository in ``where`` answers a list in ``asked`` (and its subtree)."""
+    if where == asked:
+        return True
+    if not subtree:
+        return False
+    state: TenancyState = request.app[TENANCY]
+    if not state.strict:
+        return True  # an open tenancy's tree is unknown: every compartment is below
+    return asked in state.tree().ancestors(where)
 
 
 def _http(request: web.Request) -> Any:

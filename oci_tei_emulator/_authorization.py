@@ -24,6 +24,7 @@ from oci_tei_emulator._errors import OCIError, not_found
 from oci_tei_emulator._gateway import CONTEXT
 from oci_tei_emulator._limits_api import deployments_of, instances_of, units, used
 from oci_tei_emulator._objectstorage import STORE
+from oci_tei_emulator._ocir import OCIR
 from oci_tei_emulator._tenancy import TENANCY, TenancyState
 
 __all__ = ["check_create", "check_update", "provisioning_failure"]
@@ -99,10 +100,16 @@ def provisioning_failure(app: web.Application, deployment: Any, artifact: bytes)
         artifact: the model's artifact (a by-reference description names its buckets).
     """
     state: TenancyState = app[TENANCY]
+    env = deployment.model_deployment_configuration_details.environment_configuration_details
+    # With a registry attached, the pull reads it, by digest when the deployment pins one.
+    missing = app[OCIR].pull_failure(
+        getattr(env, "image", None) or "", getattr(env, "image_digest", None)
+    )
+    if missing:
+        return missing
     if not state.strict:
         return None
     principal = deployment_principal(deployment.compartment_id, deployment.id)
-    env = deployment.model_deployment_configuration_details.environment_configuration_details
     image = getattr(env, "image", None) or ""
     tree = state.tree()
     tenancy = state.config.tenancy_id
@@ -118,7 +125,7 @@ def provisioning_failure(app: web.Application, deployment: Any, artifact: bytes)
             return f"Failed to download the model artifact from bucket {bucket}: " + _unauthorized(
                 download, tree
             )
-    if state.image(image) is None:
+    if app[OCIR].server is None and state.image(image) is None:
         return (
             f"Failed to pull the container image {image}: manifest unknown (the image is not "
             f"in the Container Registry of {state.config.region}; push it first, see "

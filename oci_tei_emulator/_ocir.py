@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+import httpx
 from aiohttp import web
 
 from oci_tei import _iam as iam
@@ -151,6 +152,34 @@ class OcirState:
         headers = {"authorization": f"Bearer {server.admin_token(path)}", "accept": _ACCEPT}
         async with http.head(f"{server.url}/v2/{path}/manifests/{reference}", headers=headers) as r:
             return r.status == 200
+
+
+    def pull_failure(self, image: str, digest: str | None) -> str | None:
+        """Why a deployment cannot pull ``image`` (at ``digest``) from the registry, or None.
+
+        Only for images in this emulator's namespace; None when no registry is attached.
+        """
+        server = self.server
+        if server is None:
+            return None
+        repository = image.split("@", 1)[0]
+        host_path, _, tag = repository.rpartition(":")
+        if "/" in tag or not host_path:
+            host_path, tag = repository, "latest"
+        _, _, path = host_path.partition("/")
+        namespace, _, name = path.partition("/")
+        if namespace != self.namespace:
+            return None
+        reference = digest or tag
+        headers = {"authorization": f"Bearer {server.admin_token(path)}", "accept": _ACCEPT}
+        response = httpx.head(f"{server.url}/v2/{path}/manifests/{reference}", headers=headers)
+        if response.status_code == 200:
+            return None
+        return (
+            f"Failed to pull the container image {image}"
+            + (f"@{digest}" if digest else "")
+            + f": manifest unknown (the registry of {self.region} has no {reference} in {path})"
+        )
 
 
 OCIR = web.AppKey("ocir", OcirState)

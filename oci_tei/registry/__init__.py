@@ -26,9 +26,10 @@ from oci_tei.registry._ocir import (
     find_ocir_image,
     platform_for_arch,
 )
-from oci_tei.registry._reference import ImageReference, parse_reference
+from oci_tei.registry._reference import ENDPOINTS_ENV, ImageReference, parse_reference
 
 __all__ = [
+    "ENDPOINTS_ENV",
     "Anonymous",
     "BasicCredentials",
     "BlobDigestMismatchError",
