@@ -153,7 +153,6 @@ class OcirState:
         async with http.head(f"{server.url}/v2/{path}/manifests/{reference}", headers=headers) as r:
             return r.status == 200
 
-
     def pull_failure(self, image: str, digest: str | None) -> str | None:
         """Why a deployment cannot pull ``image`` (at ``digest``) from the registry, or None.
 

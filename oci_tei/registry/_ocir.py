@@ -107,7 +107,9 @@ def ensure_repository(
     try:
         return artifacts.create_container_repository(details).data, True
     except _service_error() as exc:
-        if getattr(exc, "status", None) == 409:  # made meanwhile (another run), or in another compartment
+        if (
+            getattr(exc, "status", None) == 409
+        ):  # made meanwhile (another run), or in another compartment
             return None, False
         raise refused(exc, "create") from None
 
