@@ -166,7 +166,7 @@ class OcirState:
         if "/" in tag or not host_path:
             host_path, tag = repository, "latest"
         _, _, path = host_path.partition("/")
-        namespace, _, name = path.partition("/")
+        namespace = path.partition("/")[0]
         if namespace != self.namespace:
             return None
         reference = digest or tag
