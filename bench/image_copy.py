@@ -105,7 +105,9 @@ def resume(source: RegistryServer, workers: int, total: int, env: dict[str, str]
         endpoints = {source.host: source.url, target[0].host: target[0].url}
         args = [sys.executable, "-c", CHILD, f"{source.host}/{REPO}:cpu-1.9",
                 f"{target[0].host}/ns/tei:cpu-1.9", json.dumps(endpoints), str(workers)]  # fmt: skip
-        child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        child = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+        )
         while stored_bytes(target[0]) < total // 2 and child.poll() is None:
             time.sleep(0.02)
         child.send_signal(signal.SIGKILL)
@@ -137,7 +139,9 @@ def main() -> int:
     env = {**os.environ, "HOME": home, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     source = registry("source")
     try:
-        token = source[0].authority.issue(PUBLISHER[0], [{"type": "repository", "name": REPO, "actions": ["*"]}])
+        token = source[0].authority.issue(
+            PUBLISHER[0], [{"type": "repository", "name": REPO, "actions": ["*"]}]
+        )
         started = time.perf_counter()
         build_and_push(source[0].url, REPO, "cpu-1.9", token, platforms=("linux/amd64",),
                        layer_sizes=sizes, shared_layers=0, seed=1)  # fmt: skip
@@ -158,10 +162,14 @@ def main() -> int:
         ours_s = statistics.median(r["seconds"] for r in ours_runs)
         skopeo_s = statistics.median(skopeo_runs)
         growth = max(r["rss_growth"] for r in ours_runs)
-        print(f"oci-tei copy_image: {[round(r['seconds'], 2) for r in ours_runs]} s, "
-              f"median {ours_s:.2f} s = {sum(sizes) / mib / ours_s:.0f} MiB/s")
-        print(f"skopeo copy:        {[round(s, 2) for s in skopeo_runs]} s, "
-              f"median {skopeo_s:.2f} s = {sum(sizes) / mib / skopeo_s:.0f} MiB/s")
+        print(
+            f"oci-tei copy_image: {[round(r['seconds'], 2) for r in ours_runs]} s, "
+            f"median {ours_s:.2f} s = {sum(sizes) / mib / ours_s:.0f} MiB/s"
+        )
+        print(
+            f"skopeo copy:        {[round(s, 2) for s in skopeo_runs]} s, "
+            f"median {skopeo_s:.2f} s = {sum(sizes) / mib / skopeo_s:.0f} MiB/s"
+        )
         print(f"speed ratio oci-tei/skopeo: {skopeo_s / ours_s:.2f} (goal >= 0.8)")
         print(f"peak RSS growth of the copying process: {growth / mib:.1f} MiB (goal <= 64)")
         again = resume(source[0], args.workers, sum(sizes), env)

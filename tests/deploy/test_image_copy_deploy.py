@@ -78,7 +78,19 @@ def test_deploy_copies_the_missing_image_and_pins_its_digest(
     assert env.image_digest == amd64
     assert deployment.lifecycle_state == "ACTIVE"
 
+    assert copy_env.cli("status", spec) == 0
+    assert f"/text-embeddings-inference:cpu-1.9 @ {amd64}" in capsys.readouterr().out
+
+    # The same spec pinning another digest: drift, shown, nothing changed without --update.
+    other = "sha256:" + "1" * 64
+    moved = copy_env.spec_file("copied", container__image_digest=other)
+    assert copy_env.cli("deploy", moved, "--no-smoke-test") == 1
+    out, err = capsys.readouterr()
+    assert "imageDigest" in out + err
+    assert other in out + err
+
     # Copied once: `oci-tei image` now finds it and prints the pinned reference.
+    spec = copy_env.spec_file("copied")
     assert copy_env.cli("image", spec, "--quiet") == 0
     out = capsys.readouterr().out
     assert out.strip().endswith(f"text-embeddings-inference@{amd64}")
