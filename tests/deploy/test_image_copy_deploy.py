@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from oci_tei.deploy.spec import load_spec
+from oci_tei.deploy.spec._ads_resources import deployment_details
 from oci_tei.registry import ENDPOINTS_ENV
 from oci_tei_emulator._registry import registry_available
 from tests.deploy.emulated import DeployEnv
@@ -44,7 +46,11 @@ def copy_env(
     monkeypatch: pytest.MonkeyPatch,
     ghcr: tuple[PublicRegistry, BuiltImage],
 ) -> DeployEnv:
-    emu = emulator(shared_backends={model_dir: tei_backend}, ocir_registry=True)
+    emu = emulator(
+        shared_backends={model_dir: tei_backend},
+        ocir_registry=True,
+        ocir_auth_tokens={"alice": "alice-auth-token"},
+    )
     public, _ = ghcr
     endpoints = {**emu.ocir_endpoints, "ghcr.io": public.server.url}
     monkeypatch.setenv(ENDPOINTS_ENV, ",".join(f"{h}={u}" for h, u in endpoints.items()))
@@ -74,9 +80,22 @@ def test_deploy_copies_the_missing_image_and_pins_its_digest(
     assert outcome["image_digest"] == amd64
     assert outcome["image"].endswith("/text-embeddings-inference:cpu-1.9")
     (deployment,) = copy_env.deployments()
+    deployment = copy_env.data_science.get_model_deployment(deployment.id).data
     env = deployment.model_deployment_configuration_details.environment_configuration_details
     assert env.image_digest == amd64
     assert deployment.lifecycle_state == "ACTIVE"
+
+    # The emulated service pulls by digest from the registry: a digest it does not hold
+    # fails the deployment at provisioning, as OCI does (same SDK request deploy sends).
+    absent = "sha256:" + "2" * 64
+    details = deployment_details(load_spec(spec, {}), deployment.model_deployment_configuration_details.model_configuration_details.model_id, absent)  # fmt: skip
+    details.display_name = "pulls-an-absent-digest"
+    details.freeform_tags = {}  # not this spec's deployment
+    created = copy_env.data_science.create_model_deployment(details).data
+    assert copy_env.wait_state(created.id, ("FAILED", "ACTIVE")) == "FAILED"
+    failed = copy_env.data_science.get_model_deployment(created.id).data
+    assert f"Failed to pull the container image {env.image}@{absent}" in failed.lifecycle_details
+    assert "manifest unknown" in failed.lifecycle_details
 
     assert copy_env.cli("status", spec) == 0
     assert f"/text-embeddings-inference:cpu-1.9 @ {amd64}" in capsys.readouterr().out
@@ -116,3 +135,20 @@ def test_no_image_copy_makes_a_missing_image_an_error(
     err = capsys.readouterr().err
     assert "is not in OCIR" in err
     assert copy_env.deployments() == []
+
+
+def test_image_with_a_username_uses_an_auth_token(
+    copy_env: DeployEnv,
+    ghcr: tuple[PublicRegistry, BuiltImage],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, image = ghcr
+    monkeypatch.setenv("OCI_TEI_AUTH_TOKEN", "alice-auth-token")
+    spec = copy_env.spec_file("basic")
+    assert copy_env.cli("image", spec, "--quiet", "--username", "alice") == 0
+    out = capsys.readouterr().out
+    assert out.strip().endswith(
+        f"text-embeddings-inference:cpu-1.9@{image.manifests['linux/amd64']}"
+    )
+    assert "alice-auth-token" not in out

@@ -176,3 +176,20 @@ def test_strict_push_needs_manage_repos(
     )
     result = copy_image(f"{public.host}/{TEI_REPO}:cpu-1.9", target, **kwargs)  # type: ignore[arg-type]
     assert result.digest == public_image.manifests["linux/amd64"]
+
+
+def test_repository_in_another_region_is_refused_before_any_call() -> None:
+    from oci_tei.registry import RegionMismatchError, copy_into_ocir
+
+    with pytest.raises(RegionMismatchError) as caught:
+        copy_into_ocir(
+            "ghcr.io/huggingface/text-embeddings-inference:cpu-1.9",
+            "fra.ocir.io/emulatorns/text-embeddings-inference:cpu-1.9",
+            credentials=BasicCredentials("emulatorns/alice", "unused"),
+            deployment_region="us-ashburn-1",
+            endpoints={"ghcr.io": "http://127.0.0.1:9", "fra.ocir.io": "http://127.0.0.1:9"},
+            progress=False,
+        )
+    error = caught.value
+    assert (error.step, error.registry) == ("region", "fra.ocir.io")
+    assert "us-ashburn-1" in str(error)
