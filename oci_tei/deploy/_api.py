@@ -108,8 +108,22 @@ class Deployment:
         echo: Callable[[str], None] | None = None,
         poll_interval_s: float = 10.0,
     ) -> None:
-        self._spec: DeploySpec | None = _as_spec(spec, env)
-        self._connection = Connection(AuthSpec(auth, profile, config_file), service_endpoint)
+        self._setup(
+            _as_spec(spec, env),
+            Connection(AuthSpec(auth, profile, config_file), service_endpoint),
+            echo,
+            poll_interval_s,
+        )
+
+    def _setup(
+        self,
+        spec: DeploySpec | None,
+        connection: Connection,
+        echo: Callable[[str], None] | None,
+        poll_interval_s: float,
+    ) -> None:
+        self._spec = spec
+        self._connection = connection
         self._echo = echo or _print
         self._poll_interval_s = poll_interval_s
         self._deployment_id: str | None = None
@@ -140,11 +154,12 @@ class Deployment:
 
         by_ocid = isinstance(target, str) and target.startswith(DEPLOYMENT_OCID_PREFIX)
         self = cls.__new__(cls)
-        self._spec = None if by_ocid else _as_spec(target, env)
-        self._connection = Connection(AuthSpec(auth, profile, config_file), service_endpoint)
-        self._echo = echo or _print
-        self._poll_interval_s = poll_interval_s
-        self._deployment_id = None
+        self._setup(
+            None if by_ocid else _as_spec(target, env),
+            Connection(AuthSpec(auth, profile, config_file), service_endpoint),
+            echo,
+            poll_interval_s,
+        )
         record = resolve(self._session(), str(target) if by_ocid else self._need_spec("attach"))
         self._deployment_id = str(record.id)
         return self
@@ -302,6 +317,8 @@ class Deployment:
         session = self._session()
         deployment = self._record(session)
         work_request = deactivate(session, deployment, expected_owner=self._owner())
+        if work_request is not None:
+            self._echo(f"[stop] deactivating {deployment.id}")
         if not wait:
             return self._status(self._record(session))
         return self._status(
@@ -324,10 +341,13 @@ class Deployment:
         session = self._session()
         deployment = self._record(session)
         work_request = activate(session, deployment, expected_owner=self._owner())
+        if work_request is not None:
+            self._echo(f"[start] activating {deployment.id} (the same endpoint)")
         if not wait:
             return self._status(self._record(session))
         record = settle(session, deployment, work_request, target="ACTIVE", timeout_s=timeout_s)
         if smoke_test:
+            self._echo("[smoke test] one signed call")
             result = run_smoke_test(session, predict_endpoint(record), self.kind(record))
             self._echo(f"  OK: {result.summary}")
         return self._status(record)
