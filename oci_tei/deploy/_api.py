@@ -33,6 +33,7 @@ from oci_tei.deploy.spec import PREDICT_ROUTES, DeploySpec, client_options, load
 if TYPE_CHECKING:
     from langchain_oci_tei import OCITEIEmbeddings
     from llama_index_oci_tei import OCITEIEmbedding
+    from oci_tei.deploy.preflight import PreflightReport
     from oci_tei.deploy.steps import DeployOutcome, Plan
 
 __all__ = ["Deployment", "DeploymentStatus"]
@@ -203,6 +204,23 @@ class Deployment:
             self._need_spec("plan"), options=RunOptions(wait=wait, timeout_s=timeout_s)
         )
 
+    def doctor(self) -> PreflightReport:
+        """The preflight checks alone (``oci-tei doctor``): each finding with its fix.
+
+        Nothing is changed; ``report.ok`` says whether a deploy would get past them.
+
+        Raises:
+            DeployError: The identity targets another region, or cannot be loaded.
+        """
+        from oci_tei.deploy.manage import find_deployment
+        from oci_tei.deploy.preflight import run_preflight
+
+        spec = self._need_spec("doctor")
+        session = self._session()
+        session.check_region(spec)
+        resuming = find_deployment(session, spec) is not None
+        return run_preflight(session, spec, resuming=resuming)
+
     # -- the pipeline ------------------------------------------------------------------------
 
     def deploy(
@@ -371,6 +389,24 @@ class Deployment:
         self._echo(f"{deployment.id}: deletion requested")
         if wait:
             self._wait_deleted(session, str(deployment.id), timeout_s)
+
+    def work_request_log(self) -> list[str]:
+        """The deployment's work requests with their log lines and errors, oldest first."""
+        from oci_tei.deploy.manage import work_request_log
+
+        session = self._session()
+        return work_request_log(session, self._record(session))
+
+    def container_logs(self, log_type: Literal["access", "predict"], limit: int = 100) -> None:
+        """Print the newest records of the container's access or predict log (OCI Logging).
+
+        Raises:
+            DeployError: The deployment sends no such log (``logs.<type>`` in the spec).
+        """
+        from oci_tei.deploy.manage import show_container_logs
+
+        session = self._session()
+        show_container_logs(session, self._record(session), log_type, limit)
 
     # -- clients bound to the endpoint ---------------------------------------------------------
 

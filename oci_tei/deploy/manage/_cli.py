@@ -18,7 +18,6 @@ from oci_tei.deploy._cli_support import (
     deployment,
     error,
     guarded,
-    target,
 )
 from oci_tei.deploy._connection import add_connection_arguments
 
@@ -68,13 +67,11 @@ def configure_logs(parser: argparse.ArgumentParser) -> None:
 @guarded
 def run_logs(args: argparse.Namespace) -> int:
     """Print a deployment's work-request log, or its access/predict log records."""
-    from oci_tei.deploy.manage import show_container_logs, work_request_log
-
-    session, record, _ = target(args)
+    live = deployment(args, attach=True)
     if args.type == "work-request":
-        print("\n".join(work_request_log(session, record)) or "no work requests")
+        print("\n".join(live.work_request_log()) or "no work requests")
     else:
-        show_container_logs(session, record, args.type, args.limit)
+        live.container_logs(args.type, args.limit)
     return 0
 
 
