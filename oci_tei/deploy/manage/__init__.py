@@ -9,8 +9,9 @@ The modules, in the order a deploy or a management command uses them:
 * ``_status`` — what a deployment is running, and whether it still matches its spec.
 * ``_logs`` — work requests with their logs and errors; the container's logs.
 * ``_scale`` — instance count and bandwidth.
+* ``_activation`` — stop (deactivate) and start (activate), and what OCI bills meanwhile.
 * ``_delete`` — delete what this tool created, nothing else.
-* ``_cli`` — ``oci-tei status | logs | scale | delete`` (not re-exported).
+* ``_cli`` — ``oci-tei status | logs | scale | stop | start | delete`` (not re-exported).
 
 Each takes a :class:`~oci_tei.deploy._session.DeploySession` and a deployment record found
 with ``_lookup``. Waiting uses :mod:`oci_tei.deploy.steps`' wait, imported inside the
@@ -19,6 +20,13 @@ functions that wait (the pipeline imports this package).
 
 from __future__ import annotations
 
+from oci_tei.deploy.manage._activation import (
+    ACTIVATION_DOC,
+    INACTIVE_BILLING,
+    activate,
+    deactivate,
+    settle,
+)
 from oci_tei.deploy.manage._delete import delete
 from oci_tei.deploy.manage._drift import Drift, apply_drift, find_drift
 from oci_tei.deploy.manage._logs import show_container_logs, work_request_log
@@ -35,10 +43,14 @@ from oci_tei.deploy.manage._scale import scale, scale_updates
 from oci_tei.deploy.manage._status import describe
 
 __all__ = [
+    "ACTIVATION_DOC",
     "DEPLOYMENT_OCID_PREFIX",
+    "INACTIVE_BILLING",
     "Drift",
+    "activate",
     "apply_drift",
     "check_owned",
+    "deactivate",
     "delete",
     "describe",
     "find_deployment",
@@ -49,6 +61,7 @@ __all__ = [
     "resolve",
     "scale",
     "scale_updates",
+    "settle",
     "show_container_logs",
     "work_request_log",
 ]
