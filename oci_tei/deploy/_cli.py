@@ -86,7 +86,9 @@ def run_deploy(args: argparse.Namespace) -> int:
         from oci_tei.deploy.spec._ads_resources import MODEL_ID_PLACEHOLDER, build_deployment
 
         print(plan.render())
-        print("\n# oracle-ads ModelDeployment (model_uri is a placeholder until step 3 runs)")
+        print(
+            "\n# oracle-ads ModelDeployment (model_uri is a placeholder until the model step runs)"
+        )
         print(build_deployment(spec, MODEL_ID_PLACEHOLDER).to_yaml().rstrip())
         return 0
     outcome = deployment.deploy(
@@ -166,6 +168,7 @@ def _copy_image(args: argparse.Namespace, spec: Any) -> int:
     import getpass
     import os
 
+    from oci_tei.deploy._connection import connection_from_args
     from oci_tei.deploy._session import DeploySession
     from oci_tei.deploy.spec import choose_image
     from oci_tei.deploy.steps import ensure_image
