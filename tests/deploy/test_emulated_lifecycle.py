@@ -106,7 +106,8 @@ def test_python_api_round_trip(deploy_env: DeployEnv) -> None:
 
     plan = deployment.plan()
     assert isinstance(plan, Plan)
-    assert "1. [download]" in str(plan)
+    assert "1. [image]" in str(plan)
+    assert "2. [download]" in str(plan)
     assert deployment.deployment_id is None
     report = deployment.doctor()  # the preflight alone, as `oci-tei doctor`
     assert report.ok, report.render()
