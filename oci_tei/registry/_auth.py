@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -42,6 +43,9 @@ __all__ = [
     "parse_challenge",
 ]
 
+#: The token specification's default lifetime when ``expires_in`` is absent (60 s).
+_DEFAULT_EXPIRES_IN_S = 60.0
+_EXPIRY_MARGIN_S = 10.0
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"([^"]*)"|([^,\s]*))')
 
 
@@ -131,7 +135,7 @@ class TokenCache:
         self.credentials = credentials
         self.registry = registry
         self._http = http
-        self._tokens: dict[str, str] = {}
+        self._tokens: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -140,9 +144,11 @@ class TokenCache:
     def header(self, scope: str) -> str | None:
         """The ``Authorization`` header for ``scope`` if a token is held (or basic auth)."""
         with self._lock:
-            token = self._tokens.get(scope)
-        if token:
-            return f"Bearer {token}"
+            held = self._tokens.get(scope)
+        # A token about to expire is not sent: the 401 that follows fetches a new one
+        # (only for requests that can be replayed; a streamed upload follows a fresh POST).
+        if held and held[1] - _EXPIRY_MARGIN_S > time.monotonic():
+            return f"Bearer {held[0]}"
         return None
 
     def forget(self, scope: str) -> None:
@@ -176,12 +182,12 @@ class TokenCache:
                 step="auth",
                 status=401,
             )
-        token = self._request_token(challenge, scope, image)
+        token, expires_in = self._request_token(challenge, scope, image)
         with self._lock:
-            self._tokens[scope] = token
+            self._tokens[scope] = (token, time.monotonic() + expires_in)
         return f"Bearer {token}"
 
-    def _request_token(self, challenge: Challenge, scope: str, image: str) -> str:
+    def _request_token(self, challenge: Challenge, scope: str, image: str) -> tuple[str, float]:
         query: dict[str, str] = {"scope": scope}
         if challenge.params.get("service"):
             query["service"] = challenge.params["service"]
@@ -215,8 +221,9 @@ class TokenCache:
         try:
             body: Any = response.json()
             token = body.get("token") or body.get("access_token")
-        except (ValueError, AttributeError):
-            token = None
+            expires_in = float(body.get("expires_in") or _DEFAULT_EXPIRES_IN_S)
+        except (ValueError, AttributeError, TypeError):
+            token, expires_in = None, _DEFAULT_EXPIRES_IN_S
         if not isinstance(token, str) or not token:
             raise RegistryAuthError(
                 f"the token service {challenge.realm} answered without a token",
@@ -225,7 +232,7 @@ class TokenCache:
                 step="auth",
                 status=response.status_code,
             )
-        return token
+        return token, expires_in
 
 
 def _code(response: httpx.Response) -> str | None:

@@ -48,7 +48,8 @@ class CopyResult:
     """What a copy did.
 
     Attributes:
-        source: The source image as resolved (pinned to the digest that was read).
+        source: The source image pinned to what was copied: the platform manifest's
+            digest, or the index's (the source's own index, when a subset was re-indexed).
         target: The target image, pinned to the digest its tag now names.
         digest: The digest the target tag names; deploy this, not the tag.
         platforms: The platforms copied (``linux/amd64``...).
@@ -180,7 +181,10 @@ class _Copy:
 
     def run(self, platforms: Sequence[str], progress: bool) -> CopyResult:
         top = self.src.get_manifest(self.src_ref, self.pull)
+        source_digest = top.digest
         children, top, chosen = self._select(top, platforms)
+        if top.digest != source_digest and any(c.digest == top.digest for c in children):
+            source_digest = top.digest  # one platform's manifest, as the source holds it
         blobs: dict[str, _Blob] = {}
         for manifest in children:
             for blob in _blobs_of(manifest, str(self.src_ref), self.src.host):

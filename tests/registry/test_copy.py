@@ -49,6 +49,7 @@ def test_copies_one_platform_under_its_source_digest(
         progress=False,
     )
     assert result.digest == public_image.manifests["linux/amd64"]
+    assert result.source.digest == result.digest  # the same manifest, byte for byte
     assert result.platforms == ("linux/amd64",)
     assert result.blobs_copied == len(public_image.blobs["linux/amd64"])
     assert result.blobs_skipped == 0
