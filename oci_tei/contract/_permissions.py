@@ -248,7 +248,6 @@ OPERATION_PERMISSIONS: dict[str, OperationPermission] = {
         "inspect", "data-science-work-requests", "DATA_SCIENCE_WORK_REQUEST_INSPECT"
     ),
     # Object Storage
-    "GetNamespace": _os("inspect", "objectstorage-namespaces", "OBJECTSTORAGE_NAMESPACE_READ"),
     "CreateBucket": _os("manage", "buckets", "BUCKET_CREATE"),
     "ListBuckets": _os("inspect", "buckets", "BUCKET_INSPECT"),
     "GetBucket": _os("read", "buckets", "BUCKET_READ"),
