@@ -17,10 +17,9 @@ import oci
 import pytest
 
 from oci_tei_local import Backend
-
-from .emulated import COMPARTMENT, DeployEnv
 from tests.fixtures.oci import TENANCY
 
+from .emulated import COMPARTMENT, DeployEnv
 from .strict import (
     COMPARTMENT_NAME,
     IMAGE,
@@ -334,10 +333,7 @@ def test_an_unreadable_policy_list_is_a_warning(
     )
     assert strict.env.cli("doctor", str(strict.spec_file("hidden"))) == 0
     out = capsys.readouterr().out
-    assert (
-        "warn  iam: deployment's resource principal: read objects in compartment hidden"
-        in out
-    )
+    assert "warn  iam: deployment's resource principal: read objects in compartment hidden" in out
     assert "policies not readable in compartment hidden (404 NotAuthorizedOrNotFound)" in out
     assert "ok    iam: you: manage data-science-model-deployments" in out
 
