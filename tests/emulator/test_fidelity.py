@@ -32,7 +32,9 @@ BYOC_PULL = (
     "{request.operation='ReadDockerRepositoryMetadata', "
     "request.operation='ReadDockerRepositoryManifest', request.operation='PullDockerLayer'}"
 )
-MD_RULE = f"ALL {{resource.type='datasciencemodeldeployment', resource.compartment.id='{COMPARTMENT}'}}"
+MD_RULE = (
+    f"ALL {{resource.type='datasciencemodeldeployment', resource.compartment.id='{COMPARTMENT}'}}"
+)
 USER_GRANTS = (
     "allow group oci-tei-users to manage data-science-family in compartment ml",
     "allow group oci-tei-users to manage object-family in compartment ml",
@@ -62,9 +64,7 @@ class Tenancy:
         self.ds = oci.data_science.DataScienceClient(user, service_endpoint=url)
         self.admin_ds = oci.data_science.DataScienceClient(admin, service_endpoint=url)
         # The tenancy's first administrator is made outside the API, as OCI's sign-up does.
-        administrators = next(
-            g for g in emu.tenancy.groups.values() if g.name == "Administrators"
-        )
+        administrators = next(g for g in emu.tenancy.groups.values() if g.name == "Administrators")
         self.identity.add_user_to_group(
             oci.identity.models.AddUserToGroupDetails(user_id=ADMIN, group_id=administrators.id)
         )
@@ -342,3 +342,52 @@ def test_create_validation(emulator: Callable[..., Any], oci_config: Path) -> No
         ),
         "categoryLogDetails.access.logId",
     )
+
+
+# -- lists honour their documented parameters ----------------------------------------------
+
+
+def test_lists_honour_limit_sort_and_filters(
+    emulator: Callable[..., Any], oci_config: Path, restore_ads_auth: None
+) -> None:
+    from tests.emulator.test_control_plane import COMPARTMENT as OPEN
+    from tests.emulator.test_control_plane import PROJECT as OPEN_PROJECT
+
+    emu = emulator()
+    config = oci.config.from_file(str(oci_config))
+    ds = oci.data_science.DataScienceClient(config, service_endpoint=emu.url)
+    made = [
+        ds.create_model(
+            oci.data_science.models.CreateModelDetails(
+                compartment_id=OPEN, project_id=OPEN_PROJECT, display_name=name
+            )
+        ).data
+        for name in ("b", "c", "a")
+    ]
+    # limit: "1 is the minimum, 100 is the maximum".
+    with pytest.raises(oci.exceptions.ServiceError) as refused:
+        ds.list_models(OPEN, limit=101)
+    assert (refused.value.status, refused.value.code) == (400, "InvalidParameter")
+    assert len(ds.list_models(OPEN, limit=100).data) == 3
+    # No sortBy: timeCreated, newest first; displayName ascending by default.
+    assert [m.id for m in all_items(ds.list_models, OPEN)] == [m.id for m in reversed(made)]
+    names = [m.display_name for m in all_items(ds.list_models, OPEN, sort_by="displayName")]
+    assert names == ["a", "b", "c"]
+    desc = all_items(ds.list_models, OPEN, sort_by="displayName", sort_order="DESC")
+    assert [m.display_name for m in desc] == ["c", "b", "a"]
+    # Filters: id, createdBy, displayName (all at once where several are given).
+    assert [m.id for m in all_items(ds.list_models, OPEN, id=made[1].id)] == [made[1].id]
+    assert all_items(ds.list_models, OPEN, created_by="ocid1.user.oc1..nobody") == []
+    assert [m.id for m in all_items(ds.list_models, OPEN, display_name="a", id=made[2].id)] == [
+        made[2].id
+    ]
+    with pytest.raises(oci.exceptions.ServiceError):
+        ds.list_work_requests(OPEN, limit=500)
+    # What oracle-ads sends (project_id and lifecycle_state together) is served.
+    import ads
+    from ads.model.deployment import ModelDeployment
+
+    ads.set_auth(
+        "api_key", oci_config_location=str(oci_config), client_kwargs={"service_endpoint": emu.url}
+    )
+    assert ModelDeployment.list(status="ACTIVE", compartment_id=OPEN, project_id=OPEN_PROJECT) == []
