@@ -69,8 +69,7 @@ def test_stand_ins_never_import_deploy_or_the_iam_matcher(package: str) -> None:
             names = (
                 [alias.name for alias in node.names]
                 if isinstance(node, ast.Import)
-                else [node.module or ""]
-                + [f"{node.module}.{alias.name}" for alias in node.names]
+                else [node.module or ""] + [f"{node.module}.{alias.name}" for alias in node.names]
             )
             offenders |= {
                 f"{path.relative_to(ROOT)} imports {name}"
