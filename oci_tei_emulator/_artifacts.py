@@ -36,8 +36,10 @@ API = "/20160918/container"
 
 
 def _authenticate(request: web.Request, body: bytes = b"") -> str:
-    """Verify the signature; returns the caller. Under ``--strict`` the authorization
-    middleware (:mod:`._authorize`) already checked ``repos`` for the operation.
+    """Verify the signature; returns the caller.
+
+    Under ``--strict`` the authorization middleware (:mod:`._authorize`) already checked
+    ``repos`` for the operation.
     """
     return str(request.app[CONTEXT].authenticate(request, body).subject)
 
