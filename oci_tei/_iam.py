@@ -62,6 +62,19 @@ FAMILIES: dict[str, frozenset[str]] = {
             "data-science-work-requests",
             "data-science-jobs",
             "data-science-job-runs",
+            "data-science-private-endpoints",
+        }
+    ),
+    "virtual-network-family": frozenset(
+        {
+            "vcns",
+            "subnets",
+            "vnics",
+            "vnic-attachments",
+            "network-security-groups",
+            "private-ips",
+            "security-lists",
+            "route-tables",
         }
     ),
     "logging-family": frozenset({"log-groups", "log-content", "unified-configuration"}),

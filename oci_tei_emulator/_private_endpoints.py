@@ -169,7 +169,6 @@ async def create_private_endpoint(request: web.Request) -> web.Response:
         defined_tags=details.defined_tags or {},
         nsg_ids=details.nsg_ids or [],
         subnet_id=details.subnet_id,
-        sub_domain=sub_domain,
         data_science_resource_type=details.data_science_resource_type,
         fqdn=f"{sub_domain}.{ctx.config.region}.{FQDN_SUFFIX}",
         lifecycle_state="CREATING",

@@ -27,16 +27,34 @@ __all__ = [
 def configure_status(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``oci-tei status``."""
     parser.add_argument("target", help=TARGET_HELP)
+    parser.add_argument(
+        "--hours",
+        type=int,
+        choices=range(1, 25),
+        default=1,
+        metavar="1-24",
+        help="the window of OCI Monitoring metrics shown (default: the last hour)",
+    )
+    parser.add_argument(
+        "--no-metrics", action="store_true", help="only the deployment record, no Monitoring"
+    )
     add_connection_arguments(parser)
 
 
 @guarded
 def run_status(args: argparse.Namespace) -> int:
-    """Print the state, endpoint and settings of a deployment."""
+    """Print the state, endpoint and settings of a deployment, and its recent metrics."""
+    import oci
+
+    from oci_tei.deploy.manage._metrics import deployment_metrics, describe_metrics
     from oci_tei.deploy.manage.status import describe
 
-    _, deployment, spec = target(args)
+    session, deployment, spec = target(args)
     print("\n".join(describe(deployment, spec)))
+    if not args.no_metrics:
+        monitoring = session.client(oci.monitoring.MonitoringClient)
+        metrics = deployment_metrics(monitoring, deployment, hours=args.hours)
+        print("\n".join(describe_metrics(metrics)))
     return 0
 
 
