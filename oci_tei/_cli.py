@@ -43,49 +43,49 @@ class _Plugin(Protocol):
 
 
 def _deploy() -> _Command:
-    from oci_tei.deploy import cli
+    from oci_tei.deploy import _cli as cli
 
     return _Command(cli.configure_deploy, cli.run_deploy)
 
 
 def _image() -> _Command:
-    from oci_tei.deploy import cli
+    from oci_tei.deploy import _cli as cli
 
     return _Command(cli.configure_image, cli.run_image)
 
 
 def _bandwidth() -> _Command:
-    from oci_tei.deploy import cli
+    from oci_tei.deploy import _cli as cli
 
     return _Command(cli.configure_bandwidth, cli.run_bandwidth)
 
 
 def _doctor() -> _Command:
-    from oci_tei.deploy import doctor
+    from oci_tei.deploy.preflight import _doctor as doctor
 
     return _Command(doctor.configure_doctor, doctor.run_doctor)
 
 
 def _status() -> _Command:
-    from oci_tei.deploy.manage import cli
+    from oci_tei.deploy.manage import _cli as cli
 
     return _Command(cli.configure_status, cli.run_status)
 
 
 def _logs() -> _Command:
-    from oci_tei.deploy.manage import cli
+    from oci_tei.deploy.manage import _cli as cli
 
     return _Command(cli.configure_logs, cli.run_logs)
 
 
 def _scale() -> _Command:
-    from oci_tei.deploy.manage import cli
+    from oci_tei.deploy.manage import _cli as cli
 
     return _Command(cli.configure_scale, cli.run_scale)
 
 
 def _delete() -> _Command:
-    from oci_tei.deploy.manage import cli
+    from oci_tei.deploy.manage import _cli as cli
 
     return _Command(cli.configure_delete, cli.run_delete)
 

@@ -1,6 +1,6 @@
 """What the deploy and management subcommands share: error handling, spec and target loading.
 
-Internal. Imports only the standard library and :mod:`~oci_tei.deploy.connection` at load
+Internal. Imports only the standard library and :mod:`~oci_tei.deploy._connection` at load
 time, so ``oci-tei image`` and ``oci-tei bandwidth`` never import oracle-ads.
 """
 
@@ -12,10 +12,10 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from oci_tei.deploy.connection import connection_from_args
+from oci_tei.deploy._connection import connection_from_args
 
 if TYPE_CHECKING:
-    from oci_tei.deploy.session import DeploySession
+    from oci_tei.deploy._session import DeploySession
     from oci_tei.deploy.spec import DeploySpec
 
 __all__ = [
@@ -44,7 +44,7 @@ def guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
 
     def run(args: argparse.Namespace) -> int:
         from oci_tei._errors import OCITEIError
-        from oci_tei.deploy.errors import SpecError
+        from oci_tei.deploy._errors import SpecError
 
         # oracle-ads turns on INFO logging to stdout when imported (logging.basicConfig);
         # the commands print their own progress, so httpx's line per request stays out.
@@ -83,14 +83,14 @@ def load(path: str) -> DeploySpec:
 
 def session_from_args(args: argparse.Namespace) -> DeploySession:
     """A session for the parsed ``--auth``... arguments, printing progress to stdout."""
-    from oci_tei.deploy.session import DeploySession
+    from oci_tei.deploy._session import DeploySession
 
     return DeploySession(connection_from_args(args))
 
 
 def target(args: argparse.Namespace) -> tuple[DeploySession, Any, DeploySpec | None]:
     """The session, the deployment record and, when given one, the spec for ``TARGET``."""
-    from oci_tei.deploy.lookup import DEPLOYMENT_OCID_PREFIX, resolve
+    from oci_tei.deploy.manage import DEPLOYMENT_OCID_PREFIX, resolve
 
     session = session_from_args(args)
     if args.target.startswith(DEPLOYMENT_OCID_PREFIX):

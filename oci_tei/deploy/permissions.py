@@ -1,22 +1,19 @@
-"""The IAM permissions a model deployment needs: its own (resource principal) and its creator's.
+"""Compatibility path for :mod:`oci_tei.deploy.preflight`'s permissions (the emulator's import).
 
-One list, used by preflight to check the tenancy's policies and by the strict emulator to
-decide where a deployment fails, so both agree on every statement. Sources: OCI "Model
-Deployment Policies" (https://docs.oracle.com/iaas/data-science/using/model-dep-policies-auth.htm:
-``manage data-science-models`` / ``manage data-science-model-deployments`` for the group,
-``any-user ... where request.principal.type='datasciencemodeldeployment'`` for what the
-deployment itself reads), private networking (``use virtual-network-family`` where the
-private endpoint and subnet are, :data:`oci_tei.contract._networking.POLICY_SOURCE`),
-"Bring Your Own Container" (the deployment reads ``repos`` to pull
-its image), Model Deployment logging (``use log-content``) and models by reference (the
-deployment reads the bucket's ``objects``).
+The OCI emulator (``oci_tei_emulator._authorization``) imports these names from here; it
+is owned elsewhere and moves to ``oci_tei.deploy.preflight`` (or to the rule tables in
+``oci_tei.contract``) separately. Nothing in ``oci_tei`` imports this module.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from oci_tei._iam import CompartmentTree, Principal, Requirement
+from oci_tei.deploy.preflight import (
+    DEPLOYMENT_PRINCIPAL_TYPE,
+    NeededPermission,
+    caller_permissions,
+    deployment_permissions,
+    deployment_principal,
+)
 
 __all__ = [
     "DEPLOYMENT_PRINCIPAL_TYPE",
@@ -25,153 +22,3 @@ __all__ = [
     "deployment_permissions",
     "deployment_principal",
 ]
-
-#: ``request.principal.type`` of a model deployment's resource principal.
-DEPLOYMENT_PRINCIPAL_TYPE = "datasciencemodeldeployment"
-
-
-@dataclass(frozen=True)
-class NeededPermission:
-    """A requirement and the statement that grants it.
-
-    Attributes:
-        requirement: verb, resource type, compartment, target variables, purpose.
-        who: ``deployment`` (its resource principal) or ``caller`` (you).
-        condition: the ``where`` clause of the suggested statement (empty: none).
-    """
-
-    requirement: Requirement
-    who: str
-    condition: str = ""
-
-    def statement(self, tree: CompartmentTree, group: str = "<your-group>") -> str:
-        """The policy statement to add (attached to the tenancy) that grants it."""
-        subject = "any-user" if self.who == "deployment" else f"group {group}"
-        scope = tree.path(self.requirement.compartment_id)
-        where = f" where {self.condition}" if self.condition else ""
-        return (
-            f"allow {subject} to {self.requirement.verb} {self.requirement.resource} "
-            f"in {scope}{where}"
-        )
-
-
-def deployment_principal(compartment_id: str, deployment_id: str = "") -> Principal:
-    """The resource principal a model deployment runs as."""
-    return Principal(
-        kind="resource",
-        id=deployment_id,
-        groups=frozenset(),
-        resource_type=DEPLOYMENT_PRINCIPAL_TYPE,
-        compartment_id=compartment_id,
-    )
-
-
-def deployment_permissions(
-    *,
-    bucket: str,
-    bucket_compartment_id: str,
-    repository_compartment_id: str,
-    log_group_compartment_ids: tuple[str, ...] = (),
-) -> list[NeededPermission]:
-    """What the deployment's resource principal reads while it provisions and runs.
-
-    In OCI's order: the model's objects (artifact download), the image (pull), the logs.
-    """
-    principal = f"request.principal.type='{DEPLOYMENT_PRINCIPAL_TYPE}'"
-    needed = [
-        NeededPermission(
-            Requirement(
-                "read",
-                "objects",
-                bucket_compartment_id,
-                {"target.bucket.name": bucket},
-                f"download the model by reference from bucket {bucket}",
-            ),
-            "deployment",
-            f"ALL {{{principal}, target.bucket.name='{bucket}'}}",
-        ),
-        NeededPermission(
-            Requirement(
-                "read", "repos", repository_compartment_id, {}, "pull the container image from OCIR"
-            ),
-            "deployment",
-            f"ALL {{{principal}}}",
-        ),
-    ]
-    for compartment in dict.fromkeys(log_group_compartment_ids):
-        needed.append(
-            NeededPermission(
-                Requirement(
-                    "use", "log-content", compartment, {}, "write the access and predict logs"
-                ),
-                "deployment",
-                f"ALL {{{principal}}}",
-            )
-        )
-    return needed
-
-
-def caller_permissions(
-    *,
-    compartment_id: str,
-    bucket: str,
-    bucket_compartment_id: str,
-    create_bucket: bool,
-    network_compartment_ids: tuple[str, ...] = (),
-) -> list[NeededPermission]:
-    """What the user running ``oci-tei deploy`` needs.
-
-    ``network_compartment_ids``: where the spec's private endpoint and subnet are.
-    """
-    needed = [
-        NeededPermission(
-            Requirement(
-                "manage",
-                "objects",
-                bucket_compartment_id,
-                {"target.bucket.name": bucket},
-                f"upload the model files to bucket {bucket}",
-            ),
-            "caller",
-        ),
-        NeededPermission(
-            Requirement(
-                "manage", "data-science-models", compartment_id, {}, "create the model by reference"
-            ),
-            "caller",
-        ),
-        NeededPermission(
-            Requirement(
-                "manage",
-                "data-science-model-deployments",
-                compartment_id,
-                {},
-                "create and manage the model deployment",
-            ),
-            "caller",
-        ),
-    ]
-    for compartment in dict.fromkeys(network_compartment_ids):
-        needed.append(
-            NeededPermission(
-                Requirement(
-                    "use",
-                    "virtual-network-family",
-                    compartment,
-                    {},
-                    "attach the deployment to the private endpoint and subnet",
-                ),
-                "caller",
-            )
-        )
-    if create_bucket:
-        needed.insert(
-            0,
-            NeededPermission(
-                Requirement(
-                    "manage", "buckets", bucket_compartment_id, {}, f"create bucket {bucket}"
-                ),
-                "caller",
-            ),
-        )
-    return needed

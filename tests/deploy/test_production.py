@@ -25,9 +25,9 @@ import pytest
 
 from oci_tei import NotFoundError
 from oci_tei._client import EmbeddingClient
-from oci_tei.deploy.ads_resources import deployment_details
-from oci_tei.deploy.errors import SpecError
+from oci_tei.deploy import SpecError
 from oci_tei.deploy.spec import DeploySpec
+from oci_tei.deploy.spec._ads_resources import deployment_details
 from oci_tei_emulator._wire import to_wire
 from oci_tei_local import Backend
 
