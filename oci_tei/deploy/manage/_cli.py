@@ -75,13 +75,18 @@ def configure_logs(parser: argparse.ArgumentParser) -> None:
 @guarded
 def run_logs(args: argparse.Namespace) -> int:
     """Print a deployment's work-request log, or its access/predict log records."""
-    from oci_tei.deploy.manage._logs import show_container_logs, work_request_log
+    from oci_tei.deploy.manage._log_search import container_logs
+    from oci_tei.deploy.manage._logs import work_request_log
 
     session, deployment, _ = target(args)
     if args.type == "work-request":
         print("\n".join(work_request_log(session, deployment)) or "no work requests")
     else:
-        show_container_logs(session, deployment, args.type, args.limit)
+        records = container_logs(session, deployment, args.type, limit=args.limit)
+        for record in records:
+            print(f"{record.time} {record.message}")
+        if not records:
+            print(f"no {args.type} log records in the last 24 hours")
     return 0
 
 
