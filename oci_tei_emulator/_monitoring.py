@@ -25,7 +25,13 @@ compartment sees none of them.
 
 from __future__ import annotations
 
-__all__ = ["MONITORING", "MetricStore", "add_routes", "record_predict"]
+__all__ = [
+    "MONITORING",
+    "MetricStore",
+    "add_routes",
+    "custom_rule_problems",
+    "record_predict",
+]
 
 import datetime as dt
 import json
@@ -38,7 +44,12 @@ from typing import Any
 
 from aiohttp import web
 
-from oci_tei.contract._autoscaling import METRIC_NAMESPACE
+from oci_tei.contract._autoscaling import (
+    METRIC_NAMESPACE,
+    METRICS,
+    PENDING_DURATION_RANGE_S,
+    RESOURCE_PLACEHOLDER,
+)
 from oci_tei_emulator._errors import OCIError, invalid_parameter
 from oci_tei_emulator._wire import model_response
 
@@ -288,6 +299,107 @@ async def summarize_metrics_data(request: web.Request) -> web.Response:
         for dimensions, points in found
     ]
     return model_response("data_science", items)
+
+
+# -- autoscaling queries: the emulator's own reading of CUSTOM_EXPRESSION rules ---------------
+
+_TRIGGER = re.compile(
+    r"^(?P<series>.*?\))\s*(?P<operator>>=|<=|==|!=|>|<)\s*(?P<number>-?\d+(\.\d+)?)\s*$"
+)
+_DURATION = re.compile(r"^PT(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?$")
+
+
+def _trigger_problems(
+    text: str, field: str
+) -> tuple[list[tuple[str, str]], dict[str, tuple[str, float]]]:
+    """Problems of one alarm query, and per metric its (operator, threshold) bounds."""
+    problems: list[tuple[str, str]] = []
+    bounds: dict[str, tuple[str, float]] = {}
+    for part in re.split(r"\|\||&&", text):
+        trigger = _TRIGGER.match(part.strip())
+        if trigger is None:
+            problems.append((field, f"{part.strip()!r} has no trigger rule (a comparison)"))
+            continue
+        try:
+            clause = _parse(trigger["series"])
+        except OCIError as exc:
+            if "absent()" in trigger["series"]:
+                clause = None
+            else:
+                problems.append((field, exc.message))
+                continue
+        metric = trigger["series"].split("[", 1)[0].strip()
+        if metric not in METRICS:
+            problems.append((field, f"{metric} is not a metric of {METRIC_NAMESPACE}."))
+        interval = re.search(r"\[(\d+)([mh])\]", trigger["series"])
+        if interval is None or not (
+            (interval[2] == "m" and 1 <= int(interval[1]) <= 60)
+            or (interval[2] == "h" and interval[1] == "1")
+        ):
+            problems.append((field, "Supported values for interval: 1m-60m (also 1h)."))
+        resource = re.search(r'resourceId\s*=\s*"([^"]*)"', trigger["series"])
+        if resource is None or resource[1] != RESOURCE_PLACEHOLDER:
+            problems.append((field, f'Include {{resourceId = "{RESOURCE_PLACEHOLDER}"}}.'))
+        if clause is not None and trigger["operator"] in ("<", "<=", ">", ">="):
+            bounds[metric] = (trigger["operator"], float(trigger["number"]))
+    return problems, bounds
+
+
+def _duration_problem(value: Any, field: str) -> list[tuple[str, str]]:
+    if value is None:
+        return []
+    match = _DURATION.match(str(value))
+    if match is None or not any(match.groupdict().values()):
+        return [(field, f"{value!r} is not an ISO 8601 duration.")]
+    seconds = int(match["h"] or 0) * 3600 + int(match["m"] or 0) * 60 + int(match["s"] or 0)
+    low, high = PENDING_DURATION_RANGE_S
+    return [] if low <= seconds <= high else [(field, "Minimum: PT3M. Maximum: PT1H.")]
+
+
+def custom_rule_problems(rule: Any, where: str) -> list[tuple[str, str]]:
+    """A CUSTOM_EXPRESSION rule's two QUERY configurations, read as Monitoring would.
+
+    The documented rules (:mod:`oci_tei.contract._autoscaling`): each query names a
+    deployment metric, an interval of 1m-60m or 1h, the ``MODEL_DEPLOYMENT_OCID``
+    placeholder and a trigger rule; ``pendingDuration`` PT3M-PT1H. And one *inferred*: a
+    metric's scale-in threshold below its scale-out one.
+    """
+    problems: list[tuple[str, str]] = []
+    bounds = {}
+    for name in ("scaleInConfiguration", "scaleOutConfiguration"):
+        part = rule.get(name) if isinstance(rule, dict) else None
+        if not isinstance(part, dict):
+            problems.append((f"{where}.{name}", "required"))
+            continue
+        if part.get("scalingConfigurationType") != "QUERY":
+            problems.append(
+                (f"{where}.{name}.scalingConfigurationType", "a CUSTOM_EXPRESSION rule takes QUERY")
+            )
+            continue
+        found, bounds[name] = _trigger_problems(
+            str(part.get("query") or ""), f"{where}.{name}.query"
+        )
+        problems += found
+        problems += _duration_problem(
+            part.get("pendingDuration"), f"{where}.{name}.pendingDuration"
+        )
+    if problems:
+        return problems
+    low, high = bounds["scaleInConfiguration"], bounds["scaleOutConfiguration"]
+    for metric in low.keys() & high.keys():
+        if (
+            low[metric][0].startswith("<")
+            and high[metric][0].startswith(">")
+            and low[metric][1] >= high[metric][1]
+        ):
+            problems.append(
+                (
+                    f"{where}.scaleInConfiguration.query",
+                    f"The scale-in threshold of {metric} must be below the scale-out "
+                    "threshold (inferred).",
+                )
+            )
+    return problems
 
 
 def add_routes(app: web.Application) -> None:

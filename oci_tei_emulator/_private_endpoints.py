@@ -23,7 +23,14 @@ says so (tests install one; see ``docs/production.md``).
 
 from __future__ import annotations
 
-__all__ = ["PRIVATE_ENDPOINTS", "PrivateNetworkState", "add_routes", "private_host_of"]
+__all__ = [
+    "PRIVATE_ENDPOINTS",
+    "PrivateNetworkState",
+    "add_routes",
+    "check_deployment_network",
+    "network_problems",
+    "private_host_of",
+]
 
 import asyncio
 import datetime as dt
@@ -37,7 +44,10 @@ from typing import Any
 from aiohttp import web
 
 from oci_tei.contract._networking import (
+    NETWORK_ACCESS_TYPES,
+    PRIVATE_ENDPOINT_OCID_PREFIX,
     PRIVATE_ENDPOINT_RESOURCE_TYPE,
+    SUBNET_OCID_PREFIX,
     USABLE_PRIVATE_ENDPOINT_STATE,
 )
 from oci_tei_emulator._context import EmulatorContext, new_ocid
@@ -84,6 +94,29 @@ def private_host_of(app: web.Application, private_endpoint_id: str | None) -> st
     state = app.get(PRIVATE_ENDPOINTS)
     endpoint = state.endpoint(private_endpoint_id) if state else None
     return str(endpoint.fqdn) if endpoint is not None and endpoint.fqdn else None
+
+
+def network_problems(instance: Any, where: str) -> list[tuple[str, str]]:
+    """The networking fields of a raw ``instanceConfiguration``, by the contract's tables.
+
+    OCIDs of the right kind (the SDK's descriptions), ``networkAccessType`` one of its
+    values, and ``CUSTOM_NETWORKING`` with a ``subnetId`` (*inferred* from the names).
+    """
+    if not isinstance(instance, dict):
+        return []
+    problems: list[tuple[str, str]] = []
+    endpoint = instance.get("privateEndpointId")
+    subnet = instance.get("subnetId")
+    access = instance.get("networkAccessType")
+    if endpoint is not None and not str(endpoint).startswith(PRIVATE_ENDPOINT_OCID_PREFIX):
+        problems.append((f"{where}.privateEndpointId", "not a Data Science private endpoint OCID"))
+    if subnet is not None and not str(subnet).startswith(SUBNET_OCID_PREFIX):
+        problems.append((f"{where}.subnetId", "not a subnet OCID"))
+    if access is not None and access not in NETWORK_ACCESS_TYPES:
+        problems.append((f"{where}.networkAccessType", f"one of {', '.join(NETWORK_ACCESS_TYPES)}"))
+    elif access == "CUSTOM_NETWORKING" and subnet is None:
+        problems.append((f"{where}.subnetId", "required with CUSTOM_NETWORKING (inferred)"))
+    return problems
 
 
 def check_deployment_network(app: web.Application, instance: Any) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from oci_tei.contract._autoscaling import check_custom_rule
 from oci_tei.contract._container import (
     Problem,
     check_command,
@@ -19,7 +18,6 @@ from oci_tei.contract._container import (
     check_image,
     check_port,
 )
-from oci_tei.contract._networking import check_networking
 from oci_tei.contract._scaling import (
     check_autoscaling,
     check_bandwidth,
@@ -28,6 +26,8 @@ from oci_tei.contract._scaling import (
 )
 from oci_tei.contract._shapes import check_shape
 from oci_tei_emulator._errors import OCIError, invalid_parameter
+from oci_tei_emulator._monitoring import custom_rule_problems
+from oci_tei_emulator._private_endpoints import network_problems
 
 __all__ = ["check_model_ready", "deployment_problems", "raise_problems"]
 
@@ -106,16 +106,7 @@ def _model_problems(model: Mapping[str, Any], *, update: bool) -> list[Problem]:
             problems += check_enum(
                 "networkAccessType", instance["networkAccessType"], f"{where}.networkAccessType"
             )
-        problems += check_networking(
-            instance.get("privateEndpointId"),
-            instance.get("subnetId"),
-            instance.get("networkAccessType"),
-            fields=(
-                f"{where}.privateEndpointId",
-                f"{where}.subnetId",
-                f"{where}.networkAccessType",
-            ),
-        )
+        problems += network_problems(dict(instance), where)
     policy = model.get("scalingPolicy")
     if policy is not None:
         problems += _policy_problems(_dict(policy))
@@ -171,7 +162,7 @@ def _policy_problems(policy: Mapping[str, Any]) -> list[Problem]:
                     thresholds.append((scale_in.get("threshold"), scale_out.get("threshold")))
                 else:
                     thresholds.append((0, 0))  # CUSTOM_EXPRESSION: inside the queries
-                    problems += _custom_rule_problems(rule, rule_where)
+                    problems += custom_rule_problems(rule, rule_where)
             problems += check_autoscaling(
                 minimum=item.get("minimumInstanceCount"),
                 maximum=item.get("maximumInstanceCount"),
@@ -181,35 +172,6 @@ def _policy_problems(policy: Mapping[str, Any]) -> list[Problem]:
                 field=item_where,
             )
     return problems
-
-
-def _custom_rule_problems(rule: Mapping[str, Any], where: str) -> list[Problem]:
-    """A CUSTOM_EXPRESSION rule: two QUERY configurations with valid queries."""
-    problems: list[Problem] = []
-    parts = {}
-    for name in ("scaleInConfiguration", "scaleOutConfiguration"):
-        part = rule.get(name)
-        if not isinstance(part, Mapping):
-            problems.append((f"{where}.{name}", "required"))
-            continue
-        parts[name] = part
-        kind = part.get("scalingConfigurationType")
-        problems += check_enum(
-            "scalingConfigurationType", kind, f"{where}.{name}.scalingConfigurationType"
-        )
-        if kind == "THRESHOLD":
-            problems.append(
-                (f"{where}.{name}.scalingConfigurationType", "a CUSTOM_EXPRESSION rule takes QUERY")
-            )
-    if problems:
-        return problems
-    scale_in, scale_out = parts["scaleInConfiguration"], parts["scaleOutConfiguration"]
-    return check_custom_rule(
-        scale_in.get("query"),
-        scale_out.get("query"),
-        pending=(scale_in.get("pendingDuration"), scale_out.get("pendingDuration")),
-        field=where,
-    )
 
 
 def _environment_problems(env: Mapping[str, Any], *, update: bool) -> list[Problem]:
