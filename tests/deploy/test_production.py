@@ -306,3 +306,22 @@ def test_status_shows_the_metrics_of_the_calls_made(
     assert "latency: p50 " in out
     assert "errors: 0 4xx, 0 5xx (by status: 200: 6)" in out
     assert "instances: 1 (fixed)" in out
+
+
+def test_the_private_example_spec_dry_runs(spec_env: dict[str, str]) -> None:
+    from oci_tei.deploy.spec import load_spec
+    from oci_tei.deploy.spec._ads_resources import build_deployment
+
+    env = {
+        **spec_env,
+        "OCI_TEI_PRIVATE_ENDPOINT_ID": "ocid1.datascienceprivateendpoint.oc1.iad.aaaa",
+        "OCI_TEI_SUBNET_ID": "ocid1.subnet.oc1.iad.aaaa",
+    }
+    spec = load_spec(
+        Path(__file__).parents[2] / "deploy" / "bge-base-en-v1.5-a10-private.yaml", env
+    )
+    assert spec.infrastructure.access_type == "CUSTOM_NETWORKING"
+    scaling = spec.infrastructure.autoscaling
+    assert scaling is not None
+    assert scaling.queries()[1].endswith("grouping().sum() > 600")
+    build_deployment(spec)  # oracle-ads takes the networking fields offline

@@ -8,6 +8,10 @@ The modules, in the order a deploy or a management command uses them:
   ``deploy --update``.
 * ``_status`` — what a deployment is running, and whether it still matches its spec.
 * ``_logs`` — work requests with their logs and errors; the container's logs.
+* ``_log_search`` — the access and predict logs through OCI Log Search, as
+  :class:`LogRecord` objects (:func:`container_logs`).
+* ``_metrics`` — the last hours of OCI Monitoring's predict metrics as
+  :class:`DeploymentMetrics` (:func:`deployment_metrics`).
 * ``_scale`` — instance count and bandwidth.
 * ``_delete`` — delete what this tool created, nothing else.
 * ``_cli`` — ``oci-tei status | logs | scale | delete`` (not re-exported).
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 from oci_tei.deploy.manage._delete import delete
 from oci_tei.deploy.manage._drift import Drift, apply_drift, find_drift
+from oci_tei.deploy.manage._log_search import LogRecord, container_logs
 from oci_tei.deploy.manage._logs import show_container_logs, work_request_log
 from oci_tei.deploy.manage._lookup import (
     DEPLOYMENT_OCID_PREFIX,
@@ -31,16 +36,30 @@ from oci_tei.deploy.manage._lookup import (
     predict_endpoint,
     resolve,
 )
+from oci_tei.deploy.manage._metrics import (
+    DeploymentMetrics,
+    Instances,
+    Latency,
+    deployment_metrics,
+    describe_metrics,
+)
 from oci_tei.deploy.manage._scale import scale, scale_updates
 from oci_tei.deploy.manage._status import describe
 
 __all__ = [
     "DEPLOYMENT_OCID_PREFIX",
+    "DeploymentMetrics",
     "Drift",
+    "Instances",
+    "Latency",
+    "LogRecord",
     "apply_drift",
     "check_owned",
+    "container_logs",
     "delete",
+    "deployment_metrics",
     "describe",
+    "describe_metrics",
     "find_deployment",
     "find_deployments",
     "find_drift",
