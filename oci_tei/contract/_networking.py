@@ -129,7 +129,9 @@ def check_networking(
 def private_endpoint_problem(endpoint: object | None, endpoint_id: str) -> str | None:
     """Why a private endpoint record cannot front a model deployment (None: it can).
 
-    ``endpoint`` is the SDK's ``DataSciencePrivateEndpoint`` (None: not found).
+    ``endpoint`` is the SDK's ``DataSciencePrivateEndpoint`` (None: not found). The
+    resource type is documented; that it must be ACTIVE is *inferred* (OCI documents the
+    states, not which of them a new deployment accepts).
     """
     if endpoint is None:
         return f"private endpoint {endpoint_id} not found"
