@@ -16,7 +16,8 @@ import argparse
 from pathlib import Path
 
 from oci_tei.deploy._cli_support import add_wait_arguments, error, guarded, load
-from oci_tei.deploy._connection import add_connection_arguments, connection_from_args
+from oci_tei.deploy._cli_support import deployment as cli_deployment
+from oci_tei.deploy._connection import add_connection_arguments
 
 __all__ = [
     "configure_bandwidth",
@@ -68,11 +69,11 @@ def configure_deploy(parser: argparse.ArgumentParser) -> None:
 
 @guarded
 def run_deploy(args: argparse.Namespace) -> int:
-    """Deploy a spec, or print its plan with ``--dry-run``."""
-    from oci_tei.deploy.steps import build_plan
-
-    spec = load(args.spec)
-    plan = build_plan(spec, wait_timeout_s=int(args.timeout * 60))
+    """Deploy a spec, or print its plan with ``--dry-run`` (:meth:`Deployment.deploy`)."""
+    deployment = cli_deployment(args)
+    spec = deployment.spec
+    assert spec is not None  # built from a spec file
+    plan = deployment.plan(timeout_s=int(args.timeout * 60))
     if args.dry_run:
         from oci_tei.deploy.spec._ads_resources import MODEL_ID_PLACEHOLDER, build_deployment
 
@@ -80,10 +81,7 @@ def run_deploy(args: argparse.Namespace) -> int:
         print("\n# oracle-ads ModelDeployment (model_uri is a placeholder until step 3 runs)")
         print(build_deployment(spec, MODEL_ID_PLACEHOLDER).to_yaml().rstrip())
         return 0
-    from oci_tei.deploy.steps import DeployExecutor
-
-    outcome = DeployExecutor(connection_from_args(args)).deploy(
-        spec,
+    outcome = deployment.deploy(
         wait=not args.no_wait,
         timeout_s=args.timeout * 60,
         smoke_test=not args.no_smoke_test,

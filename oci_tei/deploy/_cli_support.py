@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Any
 from oci_tei.deploy._connection import connection_from_args
 
 if TYPE_CHECKING:
+    from oci_tei.deploy._api import Deployment
     from oci_tei.deploy._session import DeploySession
     from oci_tei.deploy.spec import DeploySpec
 
 __all__ = [
     "TARGET_HELP",
     "add_wait_arguments",
+    "deployment",
     "error",
     "guarded",
     "load",
@@ -39,19 +41,20 @@ def error(message: object) -> None:
 def guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Turn the package's typed errors and OCI service errors into a message and a status.
 
-    Exit status: 0 success, 1 an OCI-side failure, 2 a bad spec or arguments.
+    Exit status: 0 success, 1 an OCI-side failure, 2 a bad spec or arguments
+    (:class:`~oci_tei.deploy.SpecError`, :class:`~oci_tei.deploy.UsageError`).
     """
 
     def run(args: argparse.Namespace) -> int:
         from oci_tei._errors import OCITEIError
-        from oci_tei.deploy._errors import SpecError
+        from oci_tei.deploy._errors import SpecError, UsageError
 
         # oracle-ads turns on INFO logging to stdout when imported (logging.basicConfig);
         # the commands print their own progress, so httpx's line per request stays out.
         logging.getLogger("httpx").setLevel(logging.WARNING)
         try:
             return command(args)
-        except SpecError as exc:
+        except (SpecError, UsageError) as exc:
             error(exc)
             return 2
         except OCITEIError as exc:
@@ -86,6 +89,25 @@ def session_from_args(args: argparse.Namespace) -> DeploySession:
     from oci_tei.deploy._session import DeploySession
 
     return DeploySession(connection_from_args(args))
+
+
+def deployment(args: argparse.Namespace, *, attach: bool = False) -> Deployment:
+    """The :class:`~oci_tei.deploy.Deployment` the arguments name, as whom they say.
+
+    ``SPEC`` builds one from the spec file; with ``attach``, ``TARGET`` (a spec or an OCID)
+    designates a live one.
+    """
+    from oci_tei.deploy._api import Deployment
+
+    connection = {
+        "auth": args.auth,
+        "profile": args.profile,
+        "config_file": args.config_file,
+        "service_endpoint": args.service_endpoint,
+    }
+    if attach:
+        return Deployment.attach(args.target, **connection)
+    return Deployment(load(args.spec), **connection)
 
 
 def target(args: argparse.Namespace) -> tuple[DeploySession, Any, DeploySpec | None]:

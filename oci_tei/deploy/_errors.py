@@ -16,6 +16,7 @@ __all__ = [
     "OwnershipError",
     "SpecError",
     "UnsupportedShapeError",
+    "UsageError",
 ]
 
 
@@ -50,6 +51,14 @@ class UnsupportedShapeError(SpecError):
         self.shape = shape
         self.reason = reason
         super().__init__([(field, f"{shape}: {reason}")])
+
+
+class UsageError(ConfigurationError):
+    """A call that cannot work as asked; nothing was sent to OCI.
+
+    Nothing to change, a count below 1, or a method that needs the spec on a deployment
+    attached by OCID.
+    """
 
 
 class DeployError(OCITEIError):

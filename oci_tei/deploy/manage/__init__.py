@@ -13,8 +13,9 @@ The modules, in the order a deploy or a management command uses them:
 * ``_metrics`` — the last hours of OCI Monitoring's predict metrics as
   :class:`DeploymentMetrics` (:func:`deployment_metrics`).
 * ``_scale`` — instance count and bandwidth.
+* ``_activation`` — stop (deactivate) and start (activate), and what OCI bills meanwhile.
 * ``_delete`` — delete what this tool created, nothing else.
-* ``_cli`` — ``oci-tei status | logs | scale | delete`` (not re-exported).
+* ``_cli`` — ``oci-tei status | logs | scale | stop | start | delete`` (not re-exported).
 
 Each takes a :class:`~oci_tei.deploy._session.DeploySession` and a deployment record found
 with ``_lookup``. Waiting uses :mod:`oci_tei.deploy.steps`' wait, imported inside the
@@ -23,6 +24,13 @@ functions that wait (the pipeline imports this package).
 
 from __future__ import annotations
 
+from oci_tei.deploy.manage._activation import (
+    ACTIVATION_DOC,
+    INACTIVE_BILLING,
+    activate,
+    deactivate,
+    settle,
+)
 from oci_tei.deploy.manage._delete import delete
 from oci_tei.deploy.manage._drift import Drift, apply_drift, find_drift
 from oci_tei.deploy.manage._log_search import LogRecord, container_logs
@@ -47,15 +55,19 @@ from oci_tei.deploy.manage._scale import scale, scale_updates
 from oci_tei.deploy.manage._status import describe
 
 __all__ = [
+    "ACTIVATION_DOC",
     "DEPLOYMENT_OCID_PREFIX",
+    "INACTIVE_BILLING",
     "DeploymentMetrics",
     "Drift",
     "Instances",
     "Latency",
     "LogRecord",
+    "activate",
     "apply_drift",
     "check_owned",
     "container_logs",
+    "deactivate",
     "delete",
     "deployment_metrics",
     "describe",
@@ -68,6 +80,7 @@ __all__ = [
     "resolve",
     "scale",
     "scale_updates",
+    "settle",
     "show_container_logs",
     "work_request_log",
 ]

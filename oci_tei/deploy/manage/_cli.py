@@ -1,7 +1,10 @@
-"""``oci-tei status | logs | scale | delete``: commands on a live deployment.
+"""``oci-tei status | logs | scale | stop | start | delete``: commands on a live deployment.
 
 Each has ``configure_<name>(parser)`` and ``run_<name>(args) -> int`` for the dispatcher
-in :mod:`oci_tei._cli`. Exit status: 0 success, 1 an OCI-side failure, 2 bad arguments.
+in :mod:`oci_tei._cli`, and calls the :class:`~oci_tei.deploy.Deployment` method of the
+same name; the typed errors become a message and an exit status
+(:func:`~oci_tei.deploy._cli_support.guarded`). Exit status: 0 success, 1 an OCI-side
+failure, 2 bad arguments.
 """
 
 from __future__ import annotations
@@ -9,18 +12,30 @@ from __future__ import annotations
 import argparse
 import sys
 
-from oci_tei.deploy._cli_support import TARGET_HELP, add_wait_arguments, error, guarded, target
+from oci_tei.deploy._cli_support import (
+    TARGET_HELP,
+    add_wait_arguments,
+    deployment,
+    error,
+    guarded,
+    session_from_args,
+    target,
+)
 from oci_tei.deploy._connection import add_connection_arguments
 
 __all__ = [
     "configure_delete",
     "configure_logs",
     "configure_scale",
+    "configure_start",
     "configure_status",
+    "configure_stop",
     "run_delete",
     "run_logs",
     "run_scale",
+    "run_start",
     "run_status",
+    "run_stop",
 ]
 
 
@@ -47,13 +62,12 @@ def run_status(args: argparse.Namespace) -> int:
     import oci
 
     from oci_tei.deploy.manage._metrics import deployment_metrics, describe_metrics
-    from oci_tei.deploy.manage._status import describe
 
-    session, deployment, spec = target(args)
-    print("\n".join(describe(deployment, spec)))
+    live = deployment(args, attach=True)
+    print(live.status())
     if not args.no_metrics:
-        monitoring = session.client(oci.monitoring.MonitoringClient)
-        metrics = deployment_metrics(monitoring, deployment, hours=args.hours)
+        monitoring = session_from_args(args).client(oci.monitoring.MonitoringClient)
+        metrics = deployment_metrics(monitoring, live.record(), hours=args.hours)
         print("\n".join(describe_metrics(metrics)))
     return 0
 
@@ -75,16 +89,15 @@ def configure_logs(parser: argparse.ArgumentParser) -> None:
 @guarded
 def run_logs(args: argparse.Namespace) -> int:
     """Print a deployment's work-request log, or its access/predict log records."""
-    from oci_tei.deploy.manage._log_search import container_logs
-    from oci_tei.deploy.manage._logs import work_request_log
+    from oci_tei.deploy.manage import container_logs, work_request_log
 
-    session, deployment, _ = target(args)
+    session, record, _ = target(args)
     if args.type == "work-request":
-        print("\n".join(work_request_log(session, deployment)) or "no work requests")
+        print("\n".join(work_request_log(session, record)) or "no work requests")
     else:
-        records = container_logs(session, deployment, args.type, limit=args.limit)
-        for record in records:
-            print(f"{record.time} {record.message}")
+        records = container_logs(session, record, args.type, limit=args.limit)
+        for line in records:
+            print(f"{line.time} {line.message}")
         if not records:
             print(f"no {args.type} log records in the last 24 hours")
     return 0
@@ -104,10 +117,6 @@ def configure_scale(parser: argparse.ArgumentParser) -> None:
 @guarded
 def run_scale(args: argparse.Namespace) -> int:
     """Change replicas and/or bandwidth of a deployment oci-tei created: one update per group."""
-    from oci_tei.deploy.manage._scale import scale
-    from oci_tei.deploy.manage._status import describe
-    from oci_tei.deploy.steps import wait_until_active
-
     if args.replicas is None and args.bandwidth_mbps is None:
         error("give --replicas and/or --bandwidth-mbps")
         return 2
@@ -116,29 +125,50 @@ def run_scale(args: argparse.Namespace) -> int:
         if value is not None and value < 1:
             error(f"--{name.replace('_', '-')} must be at least 1")
             return 2
-    session, deployment, spec = target(args)
-
-    def wait(work_request: str | None) -> object:
-        return wait_until_active(
-            session,
-            deployment.id,
-            deployment.compartment_id,
-            timeout_s=args.timeout * 60,
-            work_request_id=work_request,
-        )
-
-    updated = scale(
-        session,
-        deployment,
+    live = deployment(args, attach=True)
+    status = live.scale(
         replicas=args.replicas,
         bandwidth_mbps=args.bandwidth_mbps,
-        expected_owner=spec.name if spec else None,
-        wait=None if args.no_wait else wait,
+        wait=not args.no_wait,
+        timeout_s=args.timeout * 60,
     )
     if args.no_wait:
-        print(f"{deployment.id}: update requested (see `oci-tei status`)")
+        print(f"{status.deployment_id}: update requested (see `oci-tei status`)")
         return 0
-    print("\n".join(describe(updated, spec)))
+    print(status)
+    return 0
+
+
+def configure_stop(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``oci-tei stop``."""
+    parser.add_argument("target", help=TARGET_HELP)
+    add_wait_arguments(parser, "deactivation")
+    add_connection_arguments(parser)
+
+
+@guarded
+def run_stop(args: argparse.Namespace) -> int:
+    """Deactivate a deployment oci-tei created: OCI stops billing its instances meanwhile."""
+    status = deployment(args, attach=True).stop(wait=not args.no_wait, timeout_s=args.timeout * 60)
+    print(status)
+    return 0
+
+
+def configure_start(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``oci-tei start``."""
+    parser.add_argument("target", help=TARGET_HELP)
+    add_wait_arguments(parser, "activation")
+    parser.add_argument("--no-smoke-test", action="store_true", help="skip the test call")
+    add_connection_arguments(parser)
+
+
+@guarded
+def run_start(args: argparse.Namespace) -> int:
+    """Activate a stopped deployment oci-tei created; the same endpoint, smoke-tested."""
+    status = deployment(args, attach=True).start(
+        wait=not args.no_wait, timeout_s=args.timeout * 60, smoke_test=not args.no_smoke_test
+    )
+    print(status)
     return 0
 
 
@@ -152,20 +182,15 @@ def configure_delete(parser: argparse.ArgumentParser) -> None:
 @guarded
 def run_delete(args: argparse.Namespace) -> int:
     """Delete a deployment oci-tei created; refuses any other."""
-    from oci_tei.deploy.manage._delete import delete
-    from oci_tei.deploy.manage._lookup import check_owned
-
-    session, deployment, spec = target(args)
-    expected = spec.name if spec else None
-    check_owned(deployment, expected)
+    live = deployment(args, attach=True)
+    record = live.check_owned()
     if not args.yes:
         if not sys.stdin.isatty():
             error("not a terminal: pass --yes to delete without confirmation")
             return 2
-        answer = input(f"Delete {deployment.display_name} ({deployment.id})? [y/N] ")
+        answer = input(f"Delete {record.display_name} ({record.id})? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("not deleted")
             return 1
-    delete(session, deployment, expected_owner=expected)
-    print(f"{deployment.id}: deletion requested")
+    live.delete()
     return 0

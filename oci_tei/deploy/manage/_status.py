@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from oci_tei.deploy.manage._activation import INACTIVE_BILLING
 from oci_tei.deploy.manage._lookup import predict_endpoint
 from oci_tei.deploy.spec import OWNER_TAG, SPEC_HASH_TAG, DeploySpec
 
@@ -29,6 +30,8 @@ def describe(deployment: Any, spec: DeploySpec | None = None) -> list[str]:
         f"  model: {model.model_id}",
         f"  owner tag: {tags.get(OWNER_TAG, '(none: not created by oci-tei)')}",
     ]
+    if deployment.lifecycle_state == "INACTIVE":
+        lines.append(f"  billing: {INACTIVE_BILLING}")
     if spec is not None:
         same = tags.get(SPEC_HASH_TAG) == spec.spec_hash()
         lines.append(f"  matches spec: {'yes' if same else 'no (spec changed since deploy)'}")

@@ -61,8 +61,11 @@ class Plan:
         """The step named ``key``."""
         return next(step for _, step in self.entries if step.key == key)
 
+    def __str__(self) -> str:
+        return self.render()
+
     def render(self) -> str:
-        """The plan as text for the terminal."""
+        """The plan as text for the terminal (``print(plan)`` shows the same)."""
         lines = [f"Plan for {self.spec.name} (spec hash {self.spec.spec_hash()}):"]
         for number, step in self.entries:
             where = f"{number}." if number is not None else "-"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from oci_tei.deploy._session import DeploySession
 from oci_tei.deploy.spec import DeploySpec
@@ -110,10 +110,10 @@ class Step:
             model (:meth:`Pipeline.prepare`), and is skipped when resuming.
     """
 
-    key: ClassVar[str]
-    label: ClassVar[str]
-    numbered: ClassVar[bool] = True
-    prepares: ClassVar[bool] = False
+    key: str
+    label: str
+    numbered: bool = True
+    prepares: bool = False
 
     def describe(self, spec: DeploySpec, options: RunOptions) -> PlannedStep | None:
         """The step for ``--dry-run``, from the spec alone (None: not shown)."""

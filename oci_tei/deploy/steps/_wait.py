@@ -121,8 +121,12 @@ def wait_for_deployment(
     poll_cap_s: float,
     sleep: Callable[[float], None],
     clock: Callable[[], float],
+    target: str = "ACTIVE",
 ) -> Any:
-    """Poll until the deployment is ACTIVE (and the watched work request, if one, done).
+    """Poll until the deployment is ``target`` (and the watched work request, if one, done).
+
+    ``target`` is ACTIVE (create, update, activate) or INACTIVE (deactivate: the state
+    reads ACTIVE, then UPDATING, until the work request is done).
 
     Returns:
         The deployment's full record.
@@ -136,6 +140,9 @@ def wait_for_deployment(
     delays = backoff(poll_cap_s)
     last: tuple[str, str] | None = None
     quiet_since, shown = started, watcher.shown
+    settling: tuple[str, ...] = (*IN_PROGRESS_STATES, target)
+    if target == "INACTIVE":
+        settling = (*settling, "ACTIVE", "NEEDS_ATTENTION")
     while True:
         deployment = client.get_model_deployment(deployment_id).data
         status = (str(deployment.lifecycle_state), str(deployment.lifecycle_details or ""))
@@ -155,9 +162,9 @@ def wait_for_deployment(
                 f"{status[0]} (work request errors: {'; '.join(errors) or 'none'})",
                 step="wait",
             )
-        if status[0] == "ACTIVE" and watched in (None, *WORK_REQUEST_DONE):
+        if status[0] == target and watched in (None, *WORK_REQUEST_DONE):
             return deployment
-        if status[0] not in (*IN_PROGRESS_STATES, "ACTIVE"):
+        if status[0] not in settling:
             detail = f": {status[1]}" if status[1] else ""
             unseen = [error for error in errors if status[1] not in error] if status[1] else errors
             more = f" (work request errors: {'; '.join(unseen)})" if unseen else ""
@@ -183,6 +190,7 @@ def wait_until_active(
     timeout_s: float,
     work_request_id: str | None = None,
     history: bool = True,
+    target: str = "ACTIVE",
 ) -> Any:
     """Poll until ACTIVE, echoing state changes and work-request progress, logs, errors.
 
@@ -196,6 +204,7 @@ def wait_until_active(
         work_request_id: Show only this work request (an update's); default: all of
             the deployment's.
         history: Also show work requests finished before the wait began.
+        target: The state to wait for: ACTIVE, or INACTIVE after a deactivation.
 
     Raises:
         DeployError: FAILED (with OCI's reason and work-request errors), or timeout.
@@ -213,6 +222,7 @@ def wait_until_active(
         poll_cap_s=session.poll_interval_s,
         sleep=session.sleep,
         clock=session.clock,
+        target=target,
     )
 
 
