@@ -84,9 +84,7 @@ def container_logs(
             "work requests",
             step="logs",
         )
-    group = session.client(oci.logging.LoggingManagementClient).get_log_group(
-        detail.log_group_id
-    )
+    group = session.client(oci.logging.LoggingManagementClient).get_log_group(detail.log_group_id)
     compartment_id = group.data.compartment_id or deployment.compartment_id
     end = now or dt.datetime.now(dt.timezone.utc)
     details = oci.loggingsearch.models.SearchLogsDetails(
