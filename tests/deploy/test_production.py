@@ -325,3 +325,43 @@ def test_the_private_example_spec_dry_runs(spec_env: dict[str, str]) -> None:
     assert scaling is not None
     assert scaling.queries()[1].endswith("grouping().sum() > 600")
     build_deployment(spec)  # oracle-ads takes the networking fields offline
+
+
+def test_logs_come_from_log_search_as_records(
+    deploy_env: DeployEnv, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip(
+        "oci_tei_emulator._log_search", reason="the emulator's Log Search comes with branch emu2"
+    )
+    from oci_tei._auth import AuthSpec
+    from oci_tei.deploy._connection import Connection
+    from oci_tei.deploy._session import DeploySession
+    from oci_tei.deploy.manage import LogRecord, container_logs
+
+    config = dict(oci.config.from_file(str(deploy_env.oci_config)))
+    logging = oci.logging.LoggingManagementClient(config, service_endpoint=deploy_env.emulator.url)
+    logging.create_log_group(
+        oci.logging.models.CreateLogGroupDetails(compartment_id=COMPARTMENT, display_name="tei")
+    )
+    group = logging.list_log_groups(COMPARTMENT, display_name="tei").data[0]
+    logging.create_log(
+        group.id, oci.logging.models.CreateLogDetails(display_name="predict", log_type="CUSTOM")
+    )
+    log = logging.list_logs(group.id).data[0]
+    target = {"log_group_id": group.id, "log_id": log.id}
+    spec = deploy_env.spec_file("logged", **{"logs.predict": target, "logs.access": target})
+    outcome = tmp_path / "outcome.json"
+    assert deploy_env.cli("deploy", spec, "--output-json", str(outcome)) == 0
+    url = json.loads(outcome.read_text())["endpoint"]
+    deploy_env.embed(url, ["one", "two"])
+    capsys.readouterr()
+    assert deploy_env.cli("logs", spec, "--type", "predict") == 0
+    assert "status 200" in capsys.readouterr().out
+
+    session = DeploySession(
+        Connection(AuthSpec("api_key", None, str(deploy_env.oci_config)), deploy_env.emulator.url)
+    )
+    record = deploy_env.data_science.get_model_deployment(deploy_env.deployments()[0].id).data
+    records = container_logs(session, record, "predict")
+    assert records
+    assert all(isinstance(r, LogRecord) and r.source == record.id for r in records)
