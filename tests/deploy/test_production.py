@@ -367,3 +367,28 @@ def test_logs_come_from_log_search_as_records(
     records = container_logs(session, record, "predict")
     assert records
     assert all(isinstance(r, LogRecord) and r.source == record.id for r in records)
+
+
+def test_preflight_names_a_missing_endpoint_subnet_and_network_policy(
+    emulator: Callable[..., Any],
+    oci_config: Path,
+    tmp_path: Path,
+    restore_ads_auth: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    emu = emulator(**strict_settings())
+    strict = prepare(DeployEnv(emu, oci_config, tmp_path), POLICIES)  # no network policy
+    endpoint_id, subnet_id = _private_network(strict)
+    spec = strict.spec_file(
+        "unreachable",
+        **{
+            "infrastructure.private_endpoint_id": endpoint_id,
+            "infrastructure.subnet_id": subnet_id.replace("amaaaa", "amaaab"),
+        },
+    )
+    assert strict.env.cli("doctor", str(spec)) == 1
+    out = capsys.readouterr().out
+    assert "ok    network: private endpoint embeddings." in out
+    assert "FAIL  network: subnet ocid1.subnet." in out
+    assert "FAIL  iam: you: use virtual-network-family in compartment oci-tei-demo" in out
+    assert f"add the policy statement: {NETWORK_POLICY}" in out
