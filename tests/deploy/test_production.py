@@ -392,3 +392,20 @@ def test_preflight_names_a_missing_endpoint_subnet_and_network_policy(
     assert "FAIL  network: subnet ocid1.subnet." in out
     assert "FAIL  iam: you: use virtual-network-family in compartment oci-tei-demo" in out
     assert f"add the policy statement: {NETWORK_POLICY}" in out
+
+
+def test_the_new_fields_unset_leave_the_spec_hash_as_it_was(make_spec: SpecFactory) -> None:
+    import hashlib
+
+    spec = make_spec(**{"infrastructure.autoscaling": {"max_replicas": 2}})
+    data = spec.model_dump(mode="json")
+    for name in ("private_endpoint_id", "subnet_id", "network_access_type"):
+        del data["infrastructure"][name]
+    for name in ("scale_out_query", "scale_in_query", "pending_duration"):
+        del data["infrastructure"]["autoscaling"][name]
+    before = hashlib.sha256(
+        json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()[:16]
+    assert spec.spec_hash() == before
+    private = make_spec(**{"infrastructure.subnet_id": "ocid1.subnet.oc1.iad.aaaa"})
+    assert private.spec_hash() != make_spec().spec_hash()

@@ -302,6 +302,10 @@ class Autoscaling(_Strict):
         )
 
 
+# Fields that joined the spec later: unset, they leave spec_hash as it was.
+_LATER_INFRASTRUCTURE_FIELDS = ("private_endpoint_id", "subnet_id", "network_access_type")
+_LATER_AUTOSCALING_FIELDS = ("scale_out_query", "scale_in_query", "pending_duration")
+
 #: metric -> (scale-in, scale-out) defaults; docs/production.md says why.
 SCALING_DEFAULTS: dict[str, tuple[int, int]] = {
     "cpu_utilization": (30, 70),
@@ -474,8 +478,22 @@ class DeploySpec(_Strict):
         return value
 
     def spec_hash(self) -> str:
-        """A short hash of the whole spec, tagged on the deployment to detect drift."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        """A short hash of the whole spec, tagged on the deployment to detect drift.
+
+        Fields added after a release count only once set, so a spec that does not use
+        them keeps the hash its live deployment was tagged with.
+        """
+        data = self.model_dump(mode="json")
+        infrastructure = data["infrastructure"]
+        for name in _LATER_INFRASTRUCTURE_FIELDS:
+            if infrastructure.get(name) is None:
+                infrastructure.pop(name, None)
+        scaling = infrastructure.get("autoscaling")
+        if scaling is not None:
+            for name in _LATER_AUTOSCALING_FIELDS:
+                if scaling.get(name) is None:
+                    scaling.pop(name, None)
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     def ownership_tags(self) -> dict[str, str]:
