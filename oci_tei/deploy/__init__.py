@@ -24,7 +24,8 @@ Adding a pipeline step (an image copy into OCIR, private networking): one
 ``spec/_document.py``, then let the step that uses it read it and show it in its
 ``describe`` (see :mod:`oci_tei.deploy.spec`).
 
-Importing this package imports nothing heavy; oracle-ads loads only where it is used.
+Importing this package loads the spec model (pydantic, PyYAML) and nothing heavier: the oci
+SDK and oracle-ads load only where a call needs them.
 """
 
 from __future__ import annotations

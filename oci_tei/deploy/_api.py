@@ -33,6 +33,7 @@ from oci_tei.deploy.spec import PREDICT_ROUTES, DeploySpec, client_options, load
 if TYPE_CHECKING:
     from langchain_oci_tei import OCITEIEmbeddings
     from llama_index_oci_tei import OCITEIEmbedding
+    from oci_tei.deploy.preflight import PreflightReport
     from oci_tei.deploy.steps import DeployOutcome, Plan
 
 __all__ = ["Deployment", "DeploymentStatus"]
@@ -108,8 +109,22 @@ class Deployment:
         echo: Callable[[str], None] | None = None,
         poll_interval_s: float = 10.0,
     ) -> None:
-        self._spec: DeploySpec | None = _as_spec(spec, env)
-        self._connection = Connection(AuthSpec(auth, profile, config_file), service_endpoint)
+        self._setup(
+            _as_spec(spec, env),
+            Connection(AuthSpec(auth, profile, config_file), service_endpoint),
+            echo,
+            poll_interval_s,
+        )
+
+    def _setup(
+        self,
+        spec: DeploySpec | None,
+        connection: Connection,
+        echo: Callable[[str], None] | None,
+        poll_interval_s: float,
+    ) -> None:
+        self._spec = spec
+        self._connection = connection
         self._echo = echo or _print
         self._poll_interval_s = poll_interval_s
         self._deployment_id: str | None = None
@@ -140,11 +155,12 @@ class Deployment:
 
         by_ocid = isinstance(target, str) and target.startswith(DEPLOYMENT_OCID_PREFIX)
         self = cls.__new__(cls)
-        self._spec = None if by_ocid else _as_spec(target, env)
-        self._connection = Connection(AuthSpec(auth, profile, config_file), service_endpoint)
-        self._echo = echo or _print
-        self._poll_interval_s = poll_interval_s
-        self._deployment_id = None
+        self._setup(
+            None if by_ocid else _as_spec(target, env),
+            Connection(AuthSpec(auth, profile, config_file), service_endpoint),
+            echo,
+            poll_interval_s,
+        )
         record = resolve(self._session(), str(target) if by_ocid else self._need_spec("attach"))
         self._deployment_id = str(record.id)
         return self
@@ -187,6 +203,23 @@ class Deployment:
         return build_plan(
             self._need_spec("plan"), options=RunOptions(wait=wait, timeout_s=timeout_s)
         )
+
+    def doctor(self) -> PreflightReport:
+        """The preflight checks alone (``oci-tei doctor``): each finding with its fix.
+
+        Nothing is changed; ``report.ok`` says whether a deploy would get past them.
+
+        Raises:
+            DeployError: The identity targets another region, or cannot be loaded.
+        """
+        from oci_tei.deploy.manage import find_deployment
+        from oci_tei.deploy.preflight import run_preflight
+
+        spec = self._need_spec("doctor")
+        session = self._session()
+        session.check_region(spec)
+        resuming = find_deployment(session, spec) is not None
+        return run_preflight(session, spec, resuming=resuming)
 
     # -- the pipeline ------------------------------------------------------------------------
 
@@ -302,6 +335,8 @@ class Deployment:
         session = self._session()
         deployment = self._record(session)
         work_request = deactivate(session, deployment, expected_owner=self._owner())
+        if work_request is not None:
+            self._echo(f"[stop] deactivating {deployment.id}")
         if not wait:
             return self._status(self._record(session))
         return self._status(
@@ -324,10 +359,13 @@ class Deployment:
         session = self._session()
         deployment = self._record(session)
         work_request = activate(session, deployment, expected_owner=self._owner())
+        if work_request is not None:
+            self._echo(f"[start] activating {deployment.id} (the same endpoint)")
         if not wait:
             return self._status(self._record(session))
         record = settle(session, deployment, work_request, target="ACTIVE", timeout_s=timeout_s)
         if smoke_test:
+            self._echo("[smoke test] one signed call")
             result = run_smoke_test(session, predict_endpoint(record), self.kind(record))
             self._echo(f"  OK: {result.summary}")
         return self._status(record)
@@ -351,6 +389,24 @@ class Deployment:
         self._echo(f"{deployment.id}: deletion requested")
         if wait:
             self._wait_deleted(session, str(deployment.id), timeout_s)
+
+    def work_request_log(self) -> list[str]:
+        """The deployment's work requests with their log lines and errors, oldest first."""
+        from oci_tei.deploy.manage import work_request_log
+
+        session = self._session()
+        return work_request_log(session, self._record(session))
+
+    def container_logs(self, log_type: Literal["access", "predict"], limit: int = 100) -> None:
+        """Print the newest records of the container's access or predict log (OCI Logging).
+
+        Raises:
+            DeployError: The deployment sends no such log (``logs.<type>`` in the spec).
+        """
+        from oci_tei.deploy.manage import show_container_logs
+
+        session = self._session()
+        show_container_logs(session, self._record(session), log_type, limit)
 
     # -- clients bound to the endpoint ---------------------------------------------------------
 

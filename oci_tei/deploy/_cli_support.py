@@ -1,7 +1,10 @@
-"""What the deploy and management subcommands share: error handling, spec and target loading.
+"""What the deploy and management subcommands share: exit statuses, spec, Deployment.
 
-Internal. Imports only the standard library and :mod:`~oci_tei.deploy._connection` at load
-time, so ``oci-tei image`` and ``oci-tei bandwidth`` never import oracle-ads.
+Typed errors become a message and an exit status; the arguments name a spec file and the
+:class:`~oci_tei.deploy.Deployment` to act on.
+
+Internal. Imports only the standard library at load time, so ``oci-tei image`` and
+``oci-tei bandwidth`` never import oracle-ads.
 """
 
 from __future__ import annotations
@@ -12,11 +15,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from oci_tei.deploy._connection import connection_from_args
-
 if TYPE_CHECKING:
     from oci_tei.deploy._api import Deployment
-    from oci_tei.deploy._session import DeploySession
     from oci_tei.deploy.spec import DeploySpec
 
 __all__ = [
@@ -26,8 +26,6 @@ __all__ = [
     "error",
     "guarded",
     "load",
-    "session_from_args",
-    "target",
 ]
 
 TARGET_HELP = "a deploy spec (YAML) or a model deployment OCID"
@@ -84,13 +82,6 @@ def load(path: str) -> DeploySpec:
     return load_spec(path)
 
 
-def session_from_args(args: argparse.Namespace) -> DeploySession:
-    """A session for the parsed ``--auth``... arguments, printing progress to stdout."""
-    from oci_tei.deploy._session import DeploySession
-
-    return DeploySession(connection_from_args(args))
-
-
 def deployment(args: argparse.Namespace, *, attach: bool = False) -> Deployment:
     """The :class:`~oci_tei.deploy.Deployment` the arguments name, as whom they say.
 
@@ -108,17 +99,6 @@ def deployment(args: argparse.Namespace, *, attach: bool = False) -> Deployment:
     if attach:
         return Deployment.attach(args.target, **connection)
     return Deployment(load(args.spec), **connection)
-
-
-def target(args: argparse.Namespace) -> tuple[DeploySession, Any, DeploySpec | None]:
-    """The session, the deployment record and, when given one, the spec for ``TARGET``."""
-    from oci_tei.deploy.manage import DEPLOYMENT_OCID_PREFIX, resolve
-
-    session = session_from_args(args)
-    if args.target.startswith(DEPLOYMENT_OCID_PREFIX):
-        return session, resolve(session, args.target), None
-    spec = load(args.target)
-    return session, resolve(session, spec), spec
 
 
 def add_wait_arguments(parser: argparse.ArgumentParser, what: str) -> None:

@@ -98,7 +98,7 @@ def test_stop_and_start_refuse_a_deployment_oci_tei_did_not_create(
 
 
 def test_python_api_round_trip(deploy_env: DeployEnv) -> None:
-    """Deploy, status, clients, scale, stop, start, attach (OCID, dict), delete."""
+    """Doctor, deploy, status, logs, clients, scale, stop, start, attach (OCID, dict), delete."""
     spec_file = deploy_env.spec_file("notebook")
     lines: list[str] = []
     options = _api_options(deploy_env, lines)
@@ -108,6 +108,9 @@ def test_python_api_round_trip(deploy_env: DeployEnv) -> None:
     assert isinstance(plan, Plan)
     assert "1. [download]" in str(plan)
     assert deployment.deployment_id is None
+    report = deployment.doctor()  # the preflight alone, as `oci-tei doctor`
+    assert report.ok, report.render()
+    assert {finding.check for finding in report.findings} >= {"identity", "shape"}
 
     outcome = deployment.deploy()
     assert outcome.state == "ACTIVE"
@@ -123,6 +126,7 @@ def test_python_api_round_trip(deploy_env: DeployEnv) -> None:
         True,
     )
     assert deployment.endpoint == outcome.endpoint
+    assert deployment.work_request_log()[0] == "MODEL_DEPLOYMENT_CREATE SUCCEEDED (100%)"
 
     texts = ["The car sped down the highway.", "Bread rises in a warm kitchen."]
     vectors = deployment.embeddings().embed_documents(texts)

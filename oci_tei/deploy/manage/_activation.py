@@ -8,7 +8,9 @@ metadata; activating it again serves the same HTTP endpoint. The SDK's
 ``DataScienceClient.deactivate_model_deployment`` / ``activate_model_deployment`` answer
 with an ``opc-work-request-id``, which the wait follows. The model's files stay in Object
 Storage and are billed as stored objects (inferred: the page speaks of instances and the
-load balancer only).
+load balancer only). A predict call while INACTIVE: OCI documents only that the endpoint
+is unavailable ("Invoking a Model Deployment": requests succeed once ACTIVE); the emulator
+answers 404 NotAuthorizedOrNotFound, as for an unknown deployment (inferred).
 """
 
 from __future__ import annotations

@@ -19,7 +19,6 @@ from oci_tei.deploy._cli_support import (
     error,
     guarded,
     session_from_args,
-    target,
 )
 from oci_tei.deploy._connection import add_connection_arguments
 
@@ -89,17 +88,11 @@ def configure_logs(parser: argparse.ArgumentParser) -> None:
 @guarded
 def run_logs(args: argparse.Namespace) -> int:
     """Print a deployment's work-request log, or its access/predict log records."""
-    from oci_tei.deploy.manage import container_logs, work_request_log
-
-    session, record, _ = target(args)
+    live = deployment(args, attach=True)
     if args.type == "work-request":
-        print("\n".join(work_request_log(session, record)) or "no work requests")
+        print("\n".join(live.work_request_log()) or "no work requests")
     else:
-        records = container_logs(session, record, args.type, limit=args.limit)
-        for line in records:
-            print(f"{line.time} {line.message}")
-        if not records:
-            print(f"no {args.type} log records in the last 24 hours")
+        live.container_logs(args.type, args.limit)
     return 0
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from oci_tei.deploy._cli_support import guarded, load, session_from_args
+from oci_tei.deploy._cli_support import deployment, guarded
 from oci_tei.deploy._connection import add_connection_arguments
 
 __all__ = ["configure_doctor", "run_doctor"]
@@ -21,16 +21,10 @@ def configure_doctor(parser: argparse.ArgumentParser) -> None:
 
 @guarded
 def run_doctor(args: argparse.Namespace) -> int:
-    """Check a spec against OCI and print each finding with its fix.
+    """Check a spec against OCI and print each finding with its fix (:meth:`Deployment.doctor`).
 
     Identity, compartment, project, shape, limits, image, bucket, logs and IAM policies.
     """
-    from oci_tei.deploy.manage import find_deployment
-    from oci_tei.deploy.preflight._checks import run_preflight
-
-    spec = load(args.spec)
-    session = session_from_args(args)
-    session.check_region(spec)
-    report = run_preflight(session, spec, resuming=find_deployment(session, spec) is not None)
+    report = deployment(args).doctor()
     print(report.render())
     return 0 if report.ok else 1

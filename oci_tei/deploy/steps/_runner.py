@@ -21,7 +21,6 @@ from oci_tei.deploy._connection import Connection
 from oci_tei.deploy._errors import DeployError
 from oci_tei.deploy._session import DeploySession
 from oci_tei.deploy.manage import get_deployment, predict_endpoint
-from oci_tei.deploy.preflight import PreflightError, run_preflight
 from oci_tei.deploy.spec import (
     TEI_DEFAULT_BATCH,
     TEI_DEFAULT_PAYLOAD,
@@ -133,19 +132,6 @@ class DeployExecutor:
             raise DeployError("the pipeline made no deployment", step="deployment")
         record = run.deployment or get_deployment(self.session, run.deployment_id)
         return self.outcome(spec, record, dimension=run.dimension)
-
-    def preflight(self, spec: DeploySpec, *, resuming: bool = False) -> None:
-        """Run and print the preflight checks alone.
-
-        Raises:
-            PreflightError: A check failed (the message lists each problem and its fix).
-        """
-        echo = self.session.echo
-        echo("[preflight] checking what OCI would fail on")
-        report = run_preflight(self.session, spec, resuming=resuming)
-        echo(report.render())
-        if not report.ok:
-            raise PreflightError(report)
 
     @staticmethod
     def outcome(
