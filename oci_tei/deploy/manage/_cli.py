@@ -18,7 +18,6 @@ from oci_tei.deploy._cli_support import (
     deployment,
     error,
     guarded,
-    session_from_args,
 )
 from oci_tei.deploy._connection import add_connection_arguments
 
@@ -60,12 +59,15 @@ def run_status(args: argparse.Namespace) -> int:
     """Print the state, endpoint and settings of a deployment, and its recent metrics."""
     import oci
 
+    from oci_tei.deploy._connection import connection_from_args
+    from oci_tei.deploy._session import DeploySession
     from oci_tei.deploy.manage._metrics import deployment_metrics, describe_metrics
 
     live = deployment(args, attach=True)
     print(live.status())
     if not args.no_metrics:
-        monitoring = session_from_args(args).client(oci.monitoring.MonitoringClient)
+        session = DeploySession(connection_from_args(args))
+        monitoring = session.client(oci.monitoring.MonitoringClient)
         metrics = deployment_metrics(monitoring, live.record(), hours=args.hours)
         print("\n".join(describe_metrics(metrics)))
     return 0
