@@ -218,7 +218,7 @@ class Deployment:
         spec = self._need_spec("doctor")
         session = self._session()
         session.check_region(spec)
-        resuming = find_deployment(session, spec) is not None
+        resuming = find_deployment(session, spec, unreadable_is_none=True) is not None
         return run_preflight(session, spec, resuming=resuming)
 
     # -- the pipeline ------------------------------------------------------------------------

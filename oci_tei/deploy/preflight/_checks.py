@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from oci_tei import _iam as iam
+from oci_tei.contract._limits import DATA_SCIENCE_SERVICE
 from oci_tei.contract._networking import private_endpoint_problem
 from oci_tei.contract._ocir import parse_ocir_repository, split_image
 from oci_tei.contract._regions import region_name
@@ -49,7 +50,7 @@ from oci_tei.deploy.preflight._permissions import (
     deployment_permissions,
     deployment_principal,
 )
-from oci_tei.deploy.preflight._service_limits import DATA_SCIENCE_SERVICE, shape_limit
+from oci_tei.deploy.preflight._service_limits import shape_limit
 from oci_tei.deploy.spec import (
     DeploySpec,
     choose_image,
@@ -57,6 +58,7 @@ from oci_tei.deploy.spec import (
     parse_shape,
     region_mismatch,
     tag_architecture,
+    tei_start_refusal,
 )
 
 __all__ = ["Finding", "PreflightError", "PreflightReport", "run_preflight"]
@@ -442,14 +444,16 @@ def _image(ctx: _Context) -> None:
             f"push the image to {spec.region}'s registry and point container.ocir_repository at it",
         )
         return
-    expected = expected_architecture(parse_shape(spec.infrastructure.shape))
+    shape = parse_shape(spec.infrastructure.shape)
+    expected = expected_architecture(shape)
     actual = tag_architecture(tag)
-    if expected and actual and expected != actual:
+    refusal = tei_start_refusal(tag, shape)
+    if refusal:
         ctx.add(
             "image",
             FAIL,
             f"tag {tag!r} is TEI's {actual} build; {spec.infrastructure.shape} needs {expected}",
-            "the container would not start on this shape's hardware",
+            f"the container would not start: {refusal}",
             "use container.tei_version (the tag follows from the shape)",
         )
         return

@@ -74,6 +74,7 @@ from oci_tei.deploy.spec._image_tags import (
     expected_architecture,
     tag_architecture,
     tei_image_tag,
+    tei_start_refusal,
     unsupported_reason,
 )
 from oci_tei.deploy.spec._interpolate import interpolate
@@ -145,5 +146,6 @@ __all__ = [
     "tag_architecture",
     "tei_command",
     "tei_image_tag",
+    "tei_start_refusal",
     "unsupported_reason",
 ]

@@ -40,6 +40,8 @@ class Locate(Step):
     def run(self, run: DeployRun) -> None:
         """``run.existing``: the full record (summaries lack ``lifecycle_details``)."""
         run.session.check_region(run.spec)
-        found = find_deployment(run.session, run.spec)
+        # With preflight to follow, a list OCI answers 404 (a compartment that does not
+        # exist, or one the caller may not inspect) is "none found": preflight names why.
+        found = find_deployment(run.session, run.spec, unreadable_is_none=run.options.preflight)
         if found is not None:
             run.existing = get_deployment(run.session, found.id)
