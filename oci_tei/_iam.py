@@ -62,7 +62,6 @@ FAMILIES: dict[str, frozenset[str]] = {
             "data-science-work-requests",
             "data-science-jobs",
             "data-science-job-runs",
-            "data-science-private-endpoints",
         }
     ),
     "virtual-network-family": frozenset(

@@ -41,6 +41,17 @@ PLACEHOLDER = '{resourceId = "MODEL_DEPLOYMENT_OCID"}'
 NETWORK_POLICY = (
     f"allow group oci-tei-users to use virtual-network-family in compartment {COMPARTMENT_NAME}"
 )
+#: What the tests' administrator does besides: VCN, subnet, private endpoint; and reading
+#: the deployment's metrics (Monitoring: read metrics).
+SETUP_POLICIES = tuple(
+    f"allow group oci-tei-users to {grant} in compartment {COMPARTMENT_NAME}"
+    for grant in (
+        "manage vcns",
+        "manage subnets",
+        "manage data-science-private-endpoint",
+        "read metrics",
+    )
+)
 
 
 def _problems(make: SpecFactory, **overrides: Any) -> dict[str, str]:
@@ -161,7 +172,9 @@ def strict_env(
     localhost_resolver: None,
 ) -> Strict:
     emu = emulator(shared_backends={model_dir: tei_backend}, **strict_settings(limits={LIMIT: 8}))
-    return prepare(DeployEnv(emu, oci_config, tmp_path), (*POLICIES, NETWORK_POLICY))
+    return prepare(
+        DeployEnv(emu, oci_config, tmp_path), (*POLICIES, NETWORK_POLICY, *SETUP_POLICIES)
+    )
 
 
 def _private_network(strict: Strict) -> tuple[str, str]:
@@ -377,7 +390,8 @@ def test_preflight_names_a_missing_endpoint_subnet_and_network_policy(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     emu = emulator(**strict_settings())
-    strict = prepare(DeployEnv(emu, oci_config, tmp_path), POLICIES)  # no network policy
+    # No "use virtual-network-family": the network policy the deployment needs.
+    strict = prepare(DeployEnv(emu, oci_config, tmp_path), (*POLICIES, *SETUP_POLICIES))
     endpoint_id, subnet_id = _private_network(strict)
     spec = strict.spec_file(
         "unreachable",
@@ -409,3 +423,33 @@ def test_the_new_fields_unset_leave_the_spec_hash_as_it_was(make_spec: SpecFacto
     assert spec.spec_hash() == before
     private = make_spec(**{"infrastructure.subnet_id": "ocid1.subnet.oc1.iad.aaaa"})
     assert private.spec_hash() != make_spec().spec_hash()
+
+
+def test_strict_tenancy_authorizes_networking_and_metrics(
+    emulator: Callable[..., Any], oci_config: Path, tmp_path: Path
+) -> None:
+    emu = emulator(**strict_settings())
+    strict = prepare(DeployEnv(emu, oci_config, tmp_path), POLICIES)
+    config = dict(oci.config.from_file(str(oci_config)))
+    network = oci.core.VirtualNetworkClient(config, service_endpoint=emu.url)
+    monitoring = oci.monitoring.MonitoringClient(config, service_endpoint=emu.url)
+    details = oci.monitoring.models.SummarizeMetricsDataDetails(
+        namespace="oci_datascience_modeldeploy",
+        query='PredictRequestCount[1m]{resourceId = "x"}.grouping().sum()',
+    )
+    for call in (
+        lambda: network.create_vcn(
+            oci.core.models.CreateVcnDetails(
+                compartment_id=COMPARTMENT, cidr_blocks=["10.0.0.0/16"]
+            )
+        ),
+        lambda: monitoring.summarize_metrics_data(COMPARTMENT, details),
+    ):
+        with pytest.raises(oci.exceptions.ServiceError) as refused:
+            call()
+        assert (refused.value.status, refused.value.code) == (404, "NotAuthorizedOrNotFound")
+    strict.add_policy(SETUP_POLICIES, name="setup")
+    assert network.create_vcn(
+        oci.core.models.CreateVcnDetails(compartment_id=COMPARTMENT, cidr_blocks=["10.0.0.0/16"])
+    ).data.id.startswith("ocid1.vcn.")
+    assert monitoring.summarize_metrics_data(COMPARTMENT, details).data == []
