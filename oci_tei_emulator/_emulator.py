@@ -131,7 +131,7 @@ class Emulator:
         objectstorage.add_routes(app)
         datascience.add_routes(app, self.containers)
         private_endpoints.add_routes(app)
-        monitoring.add_routes(app)
+        monitoring.add_routes(app, self._ctx)
         gateway.add_routes(app)
         app.router.add_route("*", "/{tail:.*}", _unknown_path)
         return app

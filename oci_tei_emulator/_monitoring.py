@@ -50,6 +50,7 @@ from oci_tei.contract._autoscaling import (
     PENDING_DURATION_RANGE_S,
     RESOURCE_PLACEHOLDER,
 )
+from oci_tei_emulator._context import EmulatorContext
 from oci_tei_emulator._errors import OCIError, invalid_parameter
 from oci_tei_emulator._wire import model_response
 
@@ -103,6 +104,7 @@ class MetricStore:
 
 
 MONITORING = web.AppKey("oci_tei_monitoring", MetricStore)
+_CONTEXT = web.AppKey("oci_tei_monitoring_context", EmulatorContext)
 
 
 def record_predict(
@@ -260,10 +262,8 @@ async def summarize_metrics_data(request: web.Request) -> web.Response:
     """``SummarizeMetricsData`` for :data:`METRIC_NAMESPACE`."""
     import oci
 
-    from oci_tei_emulator._gateway import CONTEXT  # the gateway posts here: import late
-
     body = await request.read()
-    request.app[CONTEXT].authenticate(request, body)
+    request.app[_CONTEXT].authenticate(request, body)
     compartment_id = request.query.get("compartmentId")
     if not compartment_id:
         raise OCIError(400, "MissingParameter", "compartmentId is required.")
@@ -402,7 +402,11 @@ def custom_rule_problems(rule: Any, where: str) -> list[tuple[str, str]]:
     return problems
 
 
-def add_routes(app: web.Application) -> None:
-    """Register Monitoring's ``SummarizeMetricsData`` and the metric store."""
+def add_routes(app: web.Application, ctx: EmulatorContext) -> None:
+    """Register Monitoring's ``SummarizeMetricsData`` and the metric store.
+
+    ``ctx`` is passed in (not read through the gateway's key): the gateway posts here.
+    """
     app[MONITORING] = MetricStore()
+    app[_CONTEXT] = ctx
     app.router.add_post(f"{API}/metrics/actions/summarizeMetricsData", summarize_metrics_data)
