@@ -99,7 +99,9 @@ def client_child(url: str, config: str | None, batch: int, texts_count: int, rou
     print(json.dumps(result), flush=True)
 
 
-def client_cpu(tree: Path, url: str, config: str | None, args: argparse.Namespace) -> dict[str, Any]:
+def client_cpu(
+    tree: Path, url: str, config: str | None, args: argparse.Namespace
+) -> dict[str, Any]:
     arguments = [sys.executable, __file__, "--client-child", url, "--config", config or ""]
     arguments += ["--batch", str(args.batch), "--texts", str(args.texts), "--rounds", "1"]
     out = subprocess.run(arguments, env=_env(tree), capture_output=True, text=True, check=False)
@@ -172,11 +174,8 @@ def cpu(trees: dict[str, Path], args: argparse.Namespace) -> None:
     server = Child("--server", str(args.batch))
     emulator = Child("--emulator", "--bandwidth", "1000000", "--rps", "1000000", "--rtt", "0")
     try:
-        targets = {
-            "signed": (emulator.ask(f"register {server.info['url']}")["predict"],
-                       emulator.info["config"]),  # fmt: skip
-            "plain": (server.info["url"], None),
-        }
+        signed = emulator.ask(f"register {server.info['url']}")["predict"]
+        targets = {"signed": (signed, emulator.info["config"]), "plain": (server.info["url"], None)}
         for target, (url, config) in targets.items():
             samples: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
             for _ in range(args.rounds):

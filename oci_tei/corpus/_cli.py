@@ -278,7 +278,7 @@ class _Run:
                     records=len(kept),
                     ids=[r.id for r in kept],
                     lines=[r.line for r in kept],
-                    vectors=chunk.vectors,
+                    vectors=chunk.results,
                 )
                 self._flush()
                 self.embedded += len(kept)
@@ -296,7 +296,7 @@ class _Run:
                 records=len(group),
                 ids=[r.id for r in kept],
                 lines=[r.line for r in kept],
-                vectors=chunk.vectors,
+                vectors=chunk.results,
                 refused=[_refusal_entry(group[i], error) for i, error in refused.items()],
             )
             self.embedded += len(kept)
