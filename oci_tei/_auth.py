@@ -22,8 +22,6 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal, cast, get_args
 from urllib.parse import urlsplit
 
-import httpx
-
 from oci_tei._errors import ConfigurationError
 
 __all__ = [
@@ -230,6 +228,8 @@ class _SigningRequest:
         self.method = method.upper()
         self.url = url
         self.body = body
+        import httpx  # imported on first signature, not with the package
+
         self.headers = httpx.Headers(headers)
         if body or self.method in ("POST", "PUT", "PATCH"):
             self.headers.setdefault("content-length", str(len(body)))

@@ -460,18 +460,31 @@ def run_sync(
             with contextlib.suppress(concurrent.futures.InvalidStateError):  # one failed first
                 failure.set_result(None)
 
+    # Every batch handed out, registered before it reaches a thread: a Ctrl-C landing
+    # between the two still reaches the batch, which then sends nothing.
+    live: deque[_Sent] = deque()
+
     def send(batch: Batch) -> _Sent:
-        abandon = threading.Event()
+        while live and live[0].future.done():
+            live.popleft()
+        sent = _Sent(Future(), threading.Event())
+        live.append(sent)
         if source.exhausted and not flow.queued:
-            return _Sent(Future(), abandon, steps(batch))
-        future = executor().submit(run, steps(batch), abandon)
+            sent.steps = steps(batch)  # the last one: run in this thread when waited for
+            return sent
+        sent.future = executor().submit(run, steps(batch), sent.abandon)
         if collect:
-            future.add_done_callback(noticed)
-        return _Sent(future, abandon)
+            sent.future.add_done_callback(noticed)
+        return sent
 
     def abandon(sent: _Sent) -> None:
         sent.abandon.set()
         sent.future.cancel()
+
+    def abandon_all() -> None:
+        flow.close()
+        for sent in live:
+            sent.abandon.set()
 
     def wait(sent: _Sent) -> Any:
         if sent.steps is not None and sent.future.set_running_or_notify_cancel():
@@ -527,7 +540,7 @@ def run_sync(
         if (chunk := flow.finish()) is not None:
             yield chunk
     finally:
-        flow.close()
+        abandon_all()
 
 
 # -- the async driver: tasks on the running loop -------------------------------------------

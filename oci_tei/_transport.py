@@ -24,9 +24,7 @@ import contextlib
 import threading
 from collections.abc import AsyncGenerator, Generator
 from dataclasses import dataclass
-from typing import Any, TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from oci_tei._auth import RequestSigner
 from oci_tei._engine import Outcome, Refresh, Response, Send, Step, Wait
@@ -34,12 +32,19 @@ from oci_tei._errors import CallAbandoned, EmbeddingConnectionError, EmbeddingTi
 from oci_tei._inflight import InFlightLimit
 from oci_tei._rate_limit import RequestRateLimiter
 
+if TYPE_CHECKING:
+    # Imported with the first connection pool: `import langchain_oci_tei` does not pay
+    # for httpx (which imports its command line's click and rich when they are installed).
+    import httpx
+
 __all__ = ["AsyncTransport", "SyncTransport"]
 
 T = TypeVar("T")
 
 
 def _limits(max_connections: int) -> httpx.Limits:
+    import httpx
+
     return httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
 
 
@@ -67,6 +72,8 @@ def _request_arguments(step: Send, headers: dict[str, str]) -> dict[str, Any]:
 def _failure(
     exc: httpx.TransportError, step: Send
 ) -> EmbeddingTimeoutError | EmbeddingConnectionError:
+    import httpx
+
     if isinstance(exc, httpx.TimeoutException):
         return EmbeddingTimeoutError(
             f"no answer from {step.url} within {step.timeout:g} s ({type(exc).__name__})"
@@ -94,6 +101,8 @@ class SyncTransport:
     def _http(self) -> httpx.Client:
         client = self._client
         if client is None:
+            import httpx
+
             with self._lock:
                 if self._client is None:
                     self._client = httpx.Client(
@@ -119,19 +128,28 @@ class SyncTransport:
                 return done.value  # type: ignore[no-any-return]
             if abandon.is_set():
                 steps.close()
-                raise CallAbandoned("abandoned: another batch of this call failed")
+                raise CallAbandoned("abandoned: the call failed or was interrupted")
             if isinstance(step, Send):
-                outcome = self._send(step)
+                outcome = self._send(step, abandon)
+                if outcome is None:  # abandoned while waiting for a slot or its turn
+                    steps.close()
+                    raise CallAbandoned("abandoned: the call failed or was interrupted")
             elif isinstance(step, Wait):
                 abandon.wait(step.seconds)
                 outcome = None
             else:
                 outcome = self._refresh(step)
 
-    def _send(self, step: Send) -> Outcome:
+    def _send(self, step: Send, abandon: threading.Event) -> Outcome:
+        import httpx
+
         with self._limit.slot():
             if self._rate is not None:
-                self._rate.wait()
+                self._rate.wait(abandon)
+            # A call interrupted (Ctrl-C) or failed while this request queued for a slot or
+            # its turn sends nothing: what was never sent is never embedded twice.
+            if abandon.is_set():
+                return None
             # Signed once a slot is free: a Date header must not age in the queue.
             headers, generation = _signed(step, self._signer)
             try:
@@ -189,6 +207,8 @@ class AsyncTransport:
             # the sockets close with them.
             for dead in [other for other in self._pools if other.is_closed()]:
                 del self._pools[dead]
+        import httpx
+
         client = httpx.AsyncClient(limits=_limits(self._limit.limit), follow_redirects=False)
         keeper = self._keep(loop, client)
         # The first step registers the generator with this loop, which finalizes it (and
@@ -232,6 +252,8 @@ class AsyncTransport:
                 outcome = await self._refresh(step)
 
     async def _send(self, step: Send) -> Outcome:
+        import httpx
+
         client = await self._client()
         async with self._limit.aslot():
             if self._rate is not None:

@@ -205,9 +205,12 @@ class _Run:
         self._writing = self._writer.submit(self.store.add, **part)
 
     def _flush(self) -> None:
-        writing, self._writing = self._writing, None
+        # Forgotten only once finished: Ctrl-C during the wait leaves it for the handler,
+        # which waits again, so the row group being written counts and is reported.
+        writing = self._writing
         if writing is not None:
             writing.result()
+            self._writing = None
 
     def _texts(self, records: Iterator[Record]) -> Iterator[Any]:
         for record in records:
