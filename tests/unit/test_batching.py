@@ -1,6 +1,5 @@
 """Inputs are checked before anything is sent; batches respect every limit."""
 
-
 import pytest
 
 from oci_tei._batching import Batch, BatchLimits, encode_inputs
