@@ -89,23 +89,21 @@ def test_a_collected_call_fails_fast_and_raises_the_lowest_index():
 
 
 def test_stopping_a_stream_abandons_every_batch_started_or_queued():
-    events = []
-    first = threading.Event()
+    told = []
 
     def run(batch, abandon):
-        events.append(abandon)
         if batch.start == 0:
             return indices(batch)
-        first.wait(5)
-        abandon.wait(5)
+        told.append(abandon.wait(5))  # a batch in flight: told to stop, or times out
         raise CallAbandoned("abandoned")
 
     pool, stream = chunks(run, total=80, collect=False, chunk_size=10, window=6)
     assert next(stream).results == list(range(10))
+    started = time.monotonic()
     stream.close()  # what Ctrl-C in the consumer does to the generator
-    first.set()
-    pool.shutdown(wait=True)
-    assert events and all(event.is_set() for event in events[1:])
+    pool.shutdown(wait=True)  # queued batches were cancelled, running ones told
+    assert time.monotonic() - started < 4
+    assert all(told)
 
 
 def test_the_last_batch_runs_in_the_callers_thread():
