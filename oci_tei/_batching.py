@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 
 from oci_tei._errors import InputTypeError, InvalidInputError, PayloadTooLargeError
 from oci_tei._protocol import encode_text
@@ -41,7 +42,9 @@ def encode_inputs(
     # In bulk first (C loops); on any doubt, input by input, which names the one at fault.
     try:
         if all(map(str.strip, texts)):
-            fragments = [encode_text(prefix + text) for text in texts]
+            prefixed = map(prefix.__add__, texts) if prefix else texts
+            # encode_text, mapped: json's C string encoder, then UTF-8.
+            fragments = list(map(str.encode, map(encode_basestring, prefixed)))
             if not fragments or max(map(len, fragments)) <= max_fragment_bytes:
                 return fragments
     except (TypeError, UnicodeEncodeError):

@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 try:
     from pybase64 import b64decode as _b64decode
 except ImportError:  # pragma: no cover - depends on the environment
-    _b64decode = base64.b64decode
+    _b64decode = base64.b64decode  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     # numpy is imported on first decode: `import langchain_oci_tei` does not pay for it.
@@ -200,11 +200,11 @@ def _base64_block(items: list[object]) -> Array | None:
     """
     import numpy as np
 
-    if not items or not all(type(item) is str for item in items):
+    if not items or set(map(type, items)) != {str}:
         return None
     strings: list[str] = items  # type: ignore[assignment]
     width = len(strings[0])
-    if not width or width % 4 or any(len(item) != width for item in strings):
+    if not width or width % 4 or set(map(len, strings)) != {width}:
         return None
     joined = "".join(strings)
     if "=" in joined:
