@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
+import sys
 import threading
 from collections.abc import AsyncGenerator, Generator
 from dataclasses import dataclass
@@ -38,6 +40,15 @@ if TYPE_CHECKING:
     import httpx
 
 __all__ = ["AsyncTransport", "SyncTransport"]
+
+# Imported on first use rather than with the package (see ``AsyncTransport.prepare``).
+_LAZY_MODULES = ("httpx", "numpy")
+
+
+def _import_all(names: list[str]) -> None:
+    for name in names:
+        importlib.import_module(name)
+
 
 T = TypeVar("T")
 
@@ -259,7 +270,14 @@ class AsyncTransport:
             await client.aclose()
 
     async def prepare(self) -> None:
-        """Build the signer off the loop when that may do network I/O (IMDS)."""
+        """Build the signer off the loop when that may do network I/O (IMDS).
+
+        The modules the first request and its answer need (httpx, numpy) are imported
+        off the loop too: imported lazily, on the loop, they would stall it.
+        """
+        missing = [name for name in _LAZY_MODULES if name not in sys.modules]
+        if missing:
+            await asyncio.to_thread(_import_all, missing)
         if self._signer is not None and self._signer.may_block:
             await asyncio.to_thread(self._signer.ensure_signer)
 
