@@ -1,6 +1,6 @@
 """What the framework adapters share: settings, a lazily built client, safe pickling.
 
-``langchain_oci_tei`` and ``llama_index_oci_tei`` classes inherit :class:`AdapterBase`
+``langchain_oci_tei`` and ``llama_index_oci_tei`` classes inherit ``AdapterBase``
 (embeddings) or ``oci_tei._rerank_adapter.RerankAdapterBase`` (reranking, a module of its
 own so that importing an embeddings adapter does not build the rerank models) next to
 their framework's base class and only translate method names. Nothing here imports a
@@ -84,7 +84,7 @@ class ClientOwner(ClientSettings, Generic[_Client]):
 
 
 class AdapterBase(ClientOwner[EmbeddingClient], EmbeddingSettings):
-    """Embedding settings plus the :class:`~oci_tei._client.EmbeddingClient` they configure."""
+    """Embedding settings plus the ``EmbeddingClient`` they configure."""
 
     _settings_class: ClassVar[type[ClientSettings]] = EmbeddingSettings
     _client_class: ClassVar[type[EngineClient]] = EmbeddingClient

@@ -17,7 +17,7 @@ __all__ = ["RerankAdapterBase"]
 
 
 class RerankAdapterBase(ClientOwner[RerankClient], RerankSettings):
-    """Rerank settings plus the :class:`~oci_tei._rerank.RerankClient` they configure."""
+    """Rerank settings plus the ``RerankClient`` they configure."""
 
     _settings_class: ClassVar[type[ClientSettings]] = RerankSettings
     _client_class: ClassVar[type[EngineClient]] = RerankClient
