@@ -14,12 +14,19 @@ from typing import Any
 
 from aiohttp import web
 
-from oci_tei import _iam as iam
-from oci_tei.contract._regions import region_key
 from oci_tei_emulator._context import EmulatorContext
 from oci_tei_emulator._errors import OCIError, invalid_parameter, not_found
 from oci_tei_emulator._gateway import CONTEXT
-from oci_tei_emulator._tenancy import TENANCY, TenancyState, page, region_name, require_compartment
+from oci_tei_emulator._lists import listed
+from oci_tei_emulator._policy import rule_problem
+from oci_tei_emulator._tenancy import (
+    TENANCY,
+    TenancyState,
+    page,
+    region_key,
+    region_name,
+    require_compartment,
+)
 from oci_tei_emulator._wire import from_wire, model_response
 
 __all__ = ["add_routes"]
@@ -151,7 +158,7 @@ async def list_compartments(request: web.Request) -> web.Response:
             if c.compartment_id
             and (c.compartment_id == parent or (subtree and parent in tree.ancestors(c.id)[1:]))
         ]
-    return _listed(request, items)
+    return _listed(request, listed(request, "ListCompartments", items))
 
 
 async def create_policy(request: web.Request) -> web.Response:
@@ -180,7 +187,7 @@ async def list_policies(request: web.Request) -> web.Response:
     require_compartment(state, compartment)
     with state.lock:
         items = [p for p in state.policies.values() if p.compartment_id == compartment]
-    return _listed(request, items)
+    return _listed(request, listed(request, "ListPolicies", items))
 
 
 async def create_group(request: web.Request) -> web.Response:
@@ -257,14 +264,13 @@ async def list_user_group_memberships(request: web.Request) -> web.Response:
 
 
 async def create_dynamic_group(request: web.Request) -> web.Response:
-    """CreateDynamicGroup; the matching rule must be one :mod:`oci_tei._iam` can read."""
+    """CreateDynamicGroup; the matching rule must be one :mod:`._policy` can read."""
     details = await _body(request, "CreateDynamicGroupDetails")
     if not details.name or not details.matching_rule:
         raise invalid_parameter("name and matchingRule are required.")
-    try:
-        iam.parse_matching_rule(details.matching_rule)
-    except iam.Unparsed as exc:
-        raise invalid_parameter(f"Invalid matching rule: {exc}") from None
+    problem = rule_problem(details.matching_rule)
+    if problem is not None:
+        raise invalid_parameter(f"Invalid matching rule: {problem}")
     group = _state(request).add_dynamic_group(
         details.name, details.matching_rule, details.description or ""
     )
