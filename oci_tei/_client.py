@@ -26,7 +26,15 @@ from oci_tei._inflight import InFlightLimit
 from oci_tei._operations import ArrayOperation, EmbedOperation, Operation
 from oci_tei._rate_limit import RequestRateLimiter
 from oci_tei._retry import RetryPolicy
-from oci_tei._scheduler import Chunk, OnRefusal, Source, encoded_source, run_async, run_sync
+from oci_tei._scheduler import (
+    Chunk,
+    OnRefusal,
+    Source,
+    encoded_source,
+    quiet_thread,
+    run_async,
+    run_sync,
+)
 from oci_tei._settings import ClientSettings, EmbeddingSettings
 from oci_tei._transport import AsyncTransport, SyncTransport
 from oci_tei._usage import Usage, UsageMeter, metered
@@ -266,7 +274,9 @@ class EngineClient:
         with self._engine_lock:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(
-                    max_workers=self.max_concurrency, thread_name_prefix="oci-tei"
+                    max_workers=self.max_concurrency,
+                    thread_name_prefix="oci-tei",
+                    initializer=quiet_thread,  # Ctrl-C reaches the caller's thread
                 )
             return self._executor
 

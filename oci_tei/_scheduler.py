@@ -39,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import signal
 import threading
 from bisect import bisect_right
 from collections import deque
@@ -69,6 +70,8 @@ __all__ = [
     "Source",
     "encoded_source",
     "is_refusal",
+    "quiet_thread",
+    "result",
     "run_async",
     "run_sync",
 ]
@@ -413,6 +416,36 @@ def raise_first(errors: Sequence[BaseException]) -> None:
 
 # -- the sync driver: worker threads ----------------------------------------------------
 
+#: Seconds between two looks at a pending Ctrl-C while the caller's thread waits.
+_POLL = 0.2
+
+
+def result(future: Future[R]) -> R:
+    """``future.result()``, waited for in short slices.
+
+    Ctrl-C raises ``KeyboardInterrupt`` in the main thread only, and only when that thread
+    runs. The kernel may hand SIGINT to any thread that does not block it (a worker, a
+    progress bar's monitor): a thread blocked in one long wait would then not see it until
+    the future completes, when the abandoned request's own failure (TEI answers 424 for a
+    request dropped mid-batch) may be raised in its place. A wait that wakes every
+    ``_POLL`` seconds raises the ``KeyboardInterrupt`` at once.
+    """
+    while True:
+        try:
+            return future.result(timeout=_POLL)
+        except concurrent.futures.TimeoutError:
+            continue
+
+
+def quiet_thread() -> None:
+    """Initializer of worker threads: SIGINT goes to the main thread, never to them.
+
+    Worker threads cannot act on it (Python runs signal handlers in the main thread only)
+    and, receiving it, would leave the main thread's wait uninterrupted.
+    """
+    if hasattr(signal, "pthread_sigmask"):  # POSIX
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
 
 @dataclass
 class _Sent:
@@ -495,16 +528,21 @@ def run_sync(
                 if not isinstance(error, Exception):  # KeyboardInterrupt, SystemExit
                     raise
         elif collect:
-            concurrent.futures.wait([sent.future, failure], return_when="FIRST_COMPLETED")
+            awaited = [sent.future, failure]
+            while not concurrent.futures.wait(awaited, _POLL, "FIRST_COMPLETED").done:
+                pass
             if not sent.future.done() or sent.future.exception() is not None:
                 fail_fast()
-        return sent.future.result()
+        return result(sent.future)
 
     def fail_fast() -> None:
         # Abandon everything, wait until every thread let go, raise the earliest error.
         handles = flow.outstanding()
         flow.close()
-        concurrent.futures.wait([sent.future for sent in handles])
+        for sent in handles:
+            with contextlib.suppress(Exception):  # collected below; Ctrl-C goes through
+                if not sent.future.cancelled():
+                    result(sent.future)
         raise_first(
             [
                 error

@@ -197,7 +197,11 @@ class _Run:
         self.refused = 0
         # Row groups are written on a thread of their own (pyarrow and fsync release the
         # GIL), one at a time, while the next one is embedded.
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oci-tei-writer")
+        from oci_tei._scheduler import quiet_thread
+
+        self._writer = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="oci-tei-writer", initializer=quiet_thread
+        )
         self._writing: Future[None] | None = None
 
     def _write(self, **part: Any) -> None:
@@ -207,9 +211,11 @@ class _Run:
     def _flush(self) -> None:
         # Forgotten only once finished: Ctrl-C during the wait leaves it for the handler,
         # which waits again, so the row group being written counts and is reported.
+        from oci_tei._scheduler import result
+
         writing = self._writing
         if writing is not None:
-            writing.result()
+            result(writing)  # in slices: a pending Ctrl-C is raised at once
             self._writing = None
 
     def _texts(self, records: Iterator[Record]) -> Iterator[Any]:

@@ -9,12 +9,16 @@ reached it creates ``MARKER``, then lasts until Ctrl-C (at most 60 s):
 * ``counting``: the input's records are being counted (nothing sent yet);
 * ``reading``: input ``AT`` is being read (a reader stalled, as a pipe whose writer paused);
 * ``queued``: request number ``AT`` waits for its turn (nothing of it sent yet);
-* ``writing``: the row group that reaches input ``AT`` is being written (a slow disk).
+* ``writing``: the row group that reaches input ``AT`` is being written (a slow disk);
+* ``bystander``: nothing is slowed; once ``MARKER`` exists (the test creates it), SIGINT
+  is handled by another thread than the main one, as when the kernel hands Ctrl-C to
+  whichever thread does not block it (a progress bar's monitor, say).
 """
 
 from __future__ import annotations
 
 import itertools
+import signal
 import sys
 import threading
 import time
@@ -22,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-MOMENTS = ("counting", "reading", "queued", "writing")
+MOMENTS = ("counting", "reading", "queued", "writing", "bystander")
 
 
 def _reached(marker: Path) -> None:
@@ -81,6 +85,16 @@ def install(moment: str, marker: Path, at: int) -> None:
             add(self, records=records, **part)
 
         PartialOutput.add = writing  # type: ignore[method-assign]
+    elif moment == "bystander":
+
+        def bystander() -> None:
+            while not marker.exists():
+                time.sleep(0.02)
+            # Delivered to this thread: its C handler runs here and only flags the main
+            # thread, which sees it when it next runs Python code.
+            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+
+        threading.Thread(target=bystander, daemon=True).start()
     else:
         raise SystemExit(f"unknown moment {moment!r}; one of {MOMENTS}")
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import json
 import os
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -224,6 +226,59 @@ def test_ctrl_c_at_any_moment_exits_130_and_the_rerun_completes_it(
     assert np.array_equal(read_parquet(out)[1], read_parquet(reference)[1])
     # The rerun sent exactly the inputs that were not kept, each once.
     assert sum(model.asked.values()) == len(texts) - manifest["records"]
+    assert set(model.asked.values()) == {1}
+
+
+def test_ctrl_c_handled_by_another_thread_still_interrupts_a_request_in_flight(
+    tmp_path, server, model, cpu_load
+):
+    # The race of #16: SIGINT taken by a thread other than the main one, while the main
+    # thread waits for a held request. The main thread must notice at once, not when the
+    # request ends (here: dropped by the server, 424), which used to exit 1 "stopped".
+    texts = corpus(75)
+    path, _ = write_input(tmp_path, "jsonl", texts)
+    flags = ["--endpoint", server.url, "--id-field", "doc", "--row-group-size", "10"]
+    flags += ["--batch-size", "10", "--max-concurrency", "1"]
+    reference = tmp_path / "reference.parquet"
+    assert embed_cli(path, "-o", reference, *flags) == 0
+
+    out, trigger = tmp_path / "vectors.parquet", tmp_path / "interrupt"
+    manifest = tmp_path / "vectors.parquet.partial" / "manifest.json"
+    model.hold_after(30)
+    probe = [sys.executable, "-m", "tests.corpus.interrupt_probe", "bystander", str(trigger), "0"]
+    process = subprocess.Popen(
+        [*probe, "embed", str(path), "-o", str(out), *flags],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stderr is not None
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stderr])
+    reader.start()
+    try:
+        _wait_for(
+            lambda: (
+                model.held.is_set()
+                and manifest.exists()
+                and json.loads(manifest.read_text())["records"] == 30
+            )
+        )
+        trigger.touch()
+        # Said while the request is still held: the main thread did not wait for it.
+        said = ""
+        while "interrupted" not in said:
+            said = lines.get(timeout=20)
+        assert model.held.is_set()
+    finally:
+        model.release()  # the held request ends (refused, 424) and the process exits
+        process.wait(timeout=60)
+        reader.join()
+    assert process.returncode == 130
+    assert "interrupted after 30 inputs; the same command continues" in said
+
+    assert embed_cli(path, "-o", out, *flags) == 0
+    assert read_parquet(out)[0] == read_parquet(reference)[0]
+    assert np.array_equal(read_parquet(out)[1], read_parquet(reference)[1])
+    assert len(model.asked) == len(texts)
     assert set(model.asked.values()) == {1}
 
 
