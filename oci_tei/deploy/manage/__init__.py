@@ -34,7 +34,7 @@ from oci_tei.deploy.manage._activation import (
 from oci_tei.deploy.manage._delete import delete
 from oci_tei.deploy.manage._drift import Drift, apply_drift, find_drift
 from oci_tei.deploy.manage._log_search import LogRecord, container_logs
-from oci_tei.deploy.manage._logs import show_container_logs, work_request_log
+from oci_tei.deploy.manage._logs import work_request_log
 from oci_tei.deploy.manage._lookup import (
     DEPLOYMENT_OCID_PREFIX,
     check_owned,
@@ -81,6 +81,5 @@ __all__ = [
     "scale",
     "scale_updates",
     "settle",
-    "show_container_logs",
     "work_request_log",
 ]

@@ -57,19 +57,12 @@ def configure_status(parser: argparse.ArgumentParser) -> None:
 @guarded
 def run_status(args: argparse.Namespace) -> int:
     """Print the state, endpoint and settings of a deployment, and its recent metrics."""
-    import oci
-
-    from oci_tei.deploy._connection import connection_from_args
-    from oci_tei.deploy._session import DeploySession
-    from oci_tei.deploy.manage._metrics import deployment_metrics, describe_metrics
+    from oci_tei.deploy.manage._metrics import describe_metrics
 
     live = deployment(args, attach=True)
     print(live.status())
     if not args.no_metrics:
-        session = DeploySession(connection_from_args(args))
-        monitoring = session.client(oci.monitoring.MonitoringClient)
-        metrics = deployment_metrics(monitoring, live.record(), hours=args.hours)
-        print("\n".join(describe_metrics(metrics)))
+        print("\n".join(describe_metrics(live.metrics(hours=args.hours))))
     return 0
 
 
@@ -94,7 +87,11 @@ def run_logs(args: argparse.Namespace) -> int:
     if args.type == "work-request":
         print("\n".join(live.work_request_log()) or "no work requests")
     else:
-        live.container_logs(args.type, args.limit)
+        records = live.container_logs(args.type, args.limit)
+        for record in records:
+            print(f"{record.time} {record.message}")
+        if not records:
+            print(f"no {args.type} log records in the last 24 hours")
     return 0
 
 
