@@ -19,8 +19,10 @@ from oci_tei_emulator import _gateway as gateway
 from oci_tei_emulator import _iam_api as iam_api
 from oci_tei_emulator import _identity as identity
 from oci_tei_emulator import _limits_api as limits_api
+from oci_tei_emulator import _monitoring as monitoring
 from oci_tei_emulator import _objectstorage as objectstorage
 from oci_tei_emulator import _ocir as ocir
+from oci_tei_emulator import _private_endpoints as private_endpoints
 from oci_tei_emulator import _tenancy as tenancy
 from oci_tei_emulator._config import EmulatorConfig
 from oci_tei_emulator._containers import ContainerManager
@@ -133,6 +135,8 @@ class Emulator:
         limits_api.add_routes(app)
         objectstorage.add_routes(app)
         datascience.add_routes(app, self.containers)
+        private_endpoints.add_routes(app)
+        monitoring.add_routes(app, self._ctx)
         gateway.add_routes(app)
         app.router.add_route("*", "/{tail:.*}", _unknown_path)
         return app
