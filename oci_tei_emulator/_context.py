@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["EmulatorContext", "GatewayTarget", "logger", "new_ocid", "oci_middleware", "request_id"]
+__all__ = [
+    "EmulatorContext",
+    "GatewayTarget",
+    "caller_id",
+    "logger",
+    "new_ocid",
+    "oci_middleware",
+    "request_id",
+]
 
 import logging
 import threading
@@ -14,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from oci_tei.contract._regions import region_key
 from oci_tei_emulator._config import EmulatorConfig
 from oci_tei_emulator._errors import OCIError, not_authenticated, not_found
 from oci_tei_emulator._faults import FaultInjector
@@ -34,11 +43,30 @@ if TYPE_CHECKING:
 logger = logging.getLogger("oci_tei_emulator")
 
 REQUEST_ID = web.RequestKey("opc_request_id", str)
+#: The principal whose signature the request carried, once verified.
+PRINCIPAL = web.RequestKey("oci_principal", Principal)
 
 
 def new_ocid(kind: str, region: str) -> str:
-    """A fresh OCID of the given resource type, e.g. ``datasciencemodeldeployment``."""
-    return f"ocid1.{kind}.oc1.{region}.amaaaaaa{uuid.uuid4().hex}"
+    """A fresh OCID of the given resource type, e.g. ``datasciencemodeldeployment``.
+
+    A regional OCID names its region by KEY (``ocid1.datasciencemodeldeployment.oc1.iad.``),
+    not by name (OCI "Resource Identifiers": ``ocid1.<TYPE>.<REALM>.[REGION]...``, whose
+    examples carry ``phx``); the key comes from the oci SDK's region table.
+    """
+    key = region_key(region) or region.lower()
+    return f"ocid1.{kind}.oc1.{key}.amaaaaaa{uuid.uuid4().hex}"
+
+
+def caller_id(request: web.Request) -> str:
+    """The OCID of the principal that signed ``request`` (its ``createdBy``).
+
+    The user of an API key, the ``sub`` of a session or resource-principal token, the
+    instance of an instance certificate; the emulator's user when nothing was verified.
+    """
+    principal = request.get(PRINCIPAL)
+    subject = getattr(principal, "subject", None)
+    return str(subject) if subject else "ocid1.user.oc1..aaaaaaaaemulatoruser"
 
 
 def request_id(request: web.Request) -> str:
@@ -177,6 +205,7 @@ class EmulatorContext:
             if exc.expired_token and expired_as_not_found:
                 raise not_found("model deployment") from None
             raise not_authenticated(str(exc)) from None
+        request[PRINCIPAL] = principal
         return principal
 
 

@@ -43,6 +43,7 @@ from oci_tei_emulator._principals import (
 )
 from oci_tei_emulator._signature import SignatureVerifier
 from oci_tei_emulator._tokens import TokenIssuer
+from oci_tei_emulator._unknown import CATCH_ALL, unknown_path
 from oci_tei_local import Backend
 from oci_tei_local._app_thread import AppThread
 
@@ -125,7 +126,7 @@ class Emulator:
         objectstorage.add_routes(app)
         datascience.add_routes(app, self.containers)
         gateway.add_routes(app)
-        app.router.add_route("*", "/{tail:.*}", _unknown_path)
+        app.router.add_route("*", CATCH_ALL, unknown_path)
         return app
 
     async def _serve(self) -> str:
@@ -417,10 +418,6 @@ class Emulator:
         """Mark a registered target unhealthy (503) or healthy again."""
         with self._ctx.lock:
             self._ctx.targets[ocid].active = healthy
-
-
-async def _unknown_path(request: web.Request) -> web.Response:
-    raise web.HTTPNotFound()
 
 
 __all__ = ["Emulator"]
