@@ -250,8 +250,9 @@ async def list_projects(request: web.Request) -> web.Response:
 
 
 async def _target_compartment(request: web.Request, type_name: str) -> str:
-    """The ``compartmentId`` a Change*Compartment body names (required); in ``--strict``
-    it must exist in the tenancy.
+    """The ``compartmentId`` a Change*Compartment body names (required).
+
+    In ``--strict`` it must exist in the tenancy.
 
     Raises:
         OCIError: 400 MissingParameter, 404 NotAuthorizedOrNotFound.
@@ -281,9 +282,7 @@ async def change_model_deployment_compartment(request: web.Request) -> web.Respo
     ``WorkRequest.operation_type`` has no move of a model deployment, so none is made
     (inferred from the SDK's enum).
     """
-    compartment_id = await _target_compartment(
-        request, "ChangeModelDeploymentCompartmentDetails"
-    )
+    compartment_id = await _target_compartment(request, "ChangeModelDeploymentCompartmentDetails")
     deployment = _deployment(request)
     request.app[STATE].etags.check_if_match(request, deployment.id)
     deployment.compartment_id = compartment_id

@@ -18,7 +18,10 @@ from oci_tei_emulator import _gateway as gateway
 from oci_tei_emulator import _iam_api as iam_api
 from oci_tei_emulator import _identity as identity
 from oci_tei_emulator import _limits_api as limits_api
+from oci_tei_emulator import _log_search as log_search
+from oci_tei_emulator import _logging_api as logging_api
 from oci_tei_emulator import _objectstorage as objectstorage
+from oci_tei_emulator import _resource_search as resource_search
 from oci_tei_emulator import _tenancy as tenancy
 from oci_tei_emulator._config import EmulatorConfig
 from oci_tei_emulator._containers import ContainerManager
@@ -123,6 +126,9 @@ class Emulator:
         iam_api.add_routes(app)
         artifacts.add_routes(app)
         limits_api.add_routes(app)
+        logging_api.add_routes(app)
+        log_search.add_routes(app)
+        resource_search.add_routes(app)
         objectstorage.add_routes(app)
         datascience.add_routes(app, self.containers)
         gateway.add_routes(app)

@@ -21,6 +21,7 @@ from __future__ import annotations
 __all__ = ["CONTEXT", "add_routes"]
 
 import asyncio
+import time
 from collections.abc import Mapping
 
 import aiohttp
@@ -199,14 +200,38 @@ async def _invoke(request: web.Request, *, streaming: bool) -> web.StreamRespons
     return response
 
 
+async def _logged(request: web.Request, *, streaming: bool) -> web.StreamResponse:
+    """Invoke, then write the call to the deployment's access and predict logs."""
+    from oci_tei_emulator._log_search import record_predict_call
+
+    started = time.monotonic()
+    status = 500
+    try:
+        response = await _invoke(request, streaming=streaming)
+        status = response.status
+        return response
+    except OCIError as exc:
+        status = exc.status
+        raise
+    finally:
+        record_predict_call(
+            request.app,
+            request.match_info["ocid"],
+            request.method,
+            request.path,
+            status,
+            time.monotonic() - started,
+        )
+
+
 async def predict(request: web.Request) -> web.StreamResponse:
     """``POST /{model_deployment_ocid}/predict``."""
-    return await _invoke(request, streaming=False)
+    return await _logged(request, streaming=False)
 
 
 async def predict_stream(request: web.Request) -> web.StreamResponse:
     """``POST /{model_deployment_ocid}/predictWithResponseStream``."""
-    return await _invoke(request, streaming=True)
+    return await _logged(request, streaming=True)
 
 
 async def method_not_allowed(request: web.Request) -> web.Response:

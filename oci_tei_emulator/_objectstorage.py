@@ -532,11 +532,13 @@ async def get_object(request: web.Request) -> web.StreamResponse:
 
 
 async def delete_object(request: web.Request) -> web.Response:
-    """DeleteObject: a delete marker when versioning is enabled; with ``versionId``, that
-    one version only, permanently (``delete_object``'s docstring: "versionId: VersionId
+    """DeleteObject: a delete marker when versioning is enabled.
+
+    With ``versionId``, that one version only, permanently (``delete_object``'s docstring: "versionId: VersionId
     used to identify a particular version of the object"; OCI's "Object Versioning":
     deleting a specific version removes it, the current object stays unless it was the
-    one deleted)."""
+    one deleted).
+    """
     _auth(request)
     store: ObjectStore = request.app[STORE]
     bucket = store.bucket(request.match_info["ns"], request.match_info["bucket"])
@@ -864,11 +866,13 @@ async def list_multipart_uploads(request: web.Request) -> web.Response:
 
 
 async def delete_bucket(request: web.Request) -> web.Response:
-    """DeleteBucket: "Deletes a bucket if the bucket is already empty ... you cannot delete a
-    bucket that has a multipart upload in progress" (the SDK docstring); OCI answers such
+    """DeleteBucket, refused while the bucket holds anything.
+
+    "Deletes a bucket if the bucket is already empty ... you cannot delete a bucket that has a multipart upload in progress" (the SDK docstring); OCI answers such
     a delete 409 ``BucketNotEmpty`` (Object Storage's error table). Object versions and
     delete markers count: a versioned bucket is empty once every version is deleted.
-    ``if-match`` is honoured (412)."""
+    ``if-match`` is honoured (412).
+    """
     _auth(request)
     store: ObjectStore = request.app[STORE]
     bucket = store.bucket(request.match_info["ns"], request.match_info["bucket"])
@@ -878,8 +882,9 @@ async def delete_bucket(request: web.Request) -> web.Response:
             raise OCIError(412, "IfMatchFailed", "The If-Match header does not match the ETag.")
         if bucket.objects:
             raise OCIError(
-                409, "BucketNotEmpty", f"Bucket named '{bucket.name}' is not empty. Delete all "
-                "object versions first."
+                409,
+                "BucketNotEmpty",
+                f"Bucket named '{bucket.name}' is not empty. Delete all object versions first.",
             )
         if bucket.uploads:
             raise OCIError(

@@ -19,8 +19,8 @@ from tests.fixtures.oci import USER, all_items
 from .test_control_plane import (
     COMPARTMENT,
     PROJECT,
-    _by_reference_artifact,
     _bucket,
+    _by_reference_artifact,
     _clients,
     _deployment_details,
     _wait,
@@ -117,9 +117,7 @@ def test_ocids_carry_the_region_key_and_created_by_the_signer(emulator, oci_conf
         models.CreateProjectDetails(compartment_id=COMPARTMENT, display_name="p")
     ).data
     model = _model(ds, emu, os_client)
-    created = ds.create_model_deployment(
-        _deployment_details(model.id, CPU_IMAGE, CPU_SHAPE, CMD)
-    )
+    created = ds.create_model_deployment(_deployment_details(model.id, CPU_IMAGE, CPU_SHAPE, CMD))
     for ocid, kind in (
         (project.id, "datascienceproject"),
         (model.id, "datasciencemodel"),
@@ -172,7 +170,8 @@ def test_list_projects_and_compartment_moves(emulator, oci_config) -> None:
     assert ds.get_model_deployment(created.id).data.compartment_id == elsewhere
     with pytest.raises(oci.exceptions.ServiceError) as info:
         ds.change_model_compartment(
-            model.id, models.ChangeModelCompartmentDetails(compartment_id=COMPARTMENT),
+            model.id,
+            models.ChangeModelCompartmentDetails(compartment_id=COMPARTMENT),
             if_match="stale",
         )
     assert info.value.status == 412
