@@ -212,3 +212,19 @@ def test_an_operation_not_emulated_is_not_a_permission_problem(emulator, oci_con
     assert answer.json()["code"] == "MethodNotAllowed"
     assert "not emulated" in answer.json()["message"]
     assert set(answer.headers["Allow"].split(", ")) >= {"GET", "PUT", "DELETE"}
+
+
+def test_the_container_serves_the_tei_release_its_image_names(active, oci_config) -> None:
+    emu, _ds, deployment, _ = active  # image tei:cpu-1.5
+    signer = oci.signer.Signer.from_config(oci.config.from_file(str(oci_config)))
+
+    def post(texts: list[str]) -> requests.Response:
+        return requests.post(
+            emu.predict_url(deployment.id), json={"input": texts}, auth=signer, timeout=60
+        )
+
+    assert post(["a"]).status_code == 200
+    # TEI 1.5: validation errors are 413 (422 from 1.9) and long inputs are not truncated.
+    assert post(["a"] * 33).status_code == 413
+    too_long = post(["word " * 600])
+    assert too_long.status_code == 413, too_long.text
