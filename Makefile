@@ -18,7 +18,7 @@ OCICLI_STAMP := $(OCICLI_VENV)/.oci-cli-installed
 CORE_VENV ?= .venv-core
 CORE_STAMP := $(CORE_VENV)/.oci-tei-core
 
-.PHONY: install demo test lint typecheck core-check oci-cli bench cassettes clean
+.PHONY: install demo test lint typecheck docs core-check oci-cli bench cassettes clean
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,13 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck core-check oci-cli
+# The documentation site (mkdocs.yml, docs/): strict, so a page missing from the nav, a broken
+# link or anchor, or a docstring griffe cannot read fails the build (not --quiet: it hides the
+# warnings, and strict then passes). Output in out/ (ignored).
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d out/site
+
+test: lint typecheck docs core-check oci-cli
 	OCI_TEI_OCI_CLI=$(abspath $(OCICLI_VENV))/bin/oci HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
 		$(BIN)/python -m pytest
 

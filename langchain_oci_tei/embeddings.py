@@ -29,7 +29,7 @@ class OCITEIEmbeddings(AdapterBase, Embeddings):
             )
             vectors = embeddings.embed_documents(["first chunk", "second chunk"])
 
-    Every option is documented on :class:`oci_tei._settings.EmbeddingSettings`.
+    Every option is documented on ``oci_tei.EmbeddingSettings``.
     """
 
     model_config = ConfigDict(extra="forbid")

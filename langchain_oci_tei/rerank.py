@@ -39,7 +39,7 @@ class OCITEIRerank(RerankAdapterBase, BaseDocumentCompressor):
 
     Each returned document is a copy of the input with ``metadata["relevance_score"]``
     added; nothing else changes. Every option is documented on
-    :class:`oci_tei._rerank.RerankSettings`.
+    ``oci_tei.RerankSettings``.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -74,7 +74,7 @@ class OCITEIRerank(RerankAdapterBase, BaseDocumentCompressor):
     async def acompress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
     ) -> Sequence[Document]:
-        """Async :meth:`compress_documents`, on the running event loop."""
+        """Async ``compress_documents``, on the running event loop."""
         if not documents:
             return []
         texts = [d.page_content for d in documents]

@@ -37,7 +37,7 @@ class OCITEIEmbedding(AdapterBase, BaseEmbedding):
     ``embed_batch_size`` is the number of inputs per request (``batch_size`` of the
     core); a batch call sends all its texts to the core client at once, which runs the
     requests concurrently. Every option is documented on
-    :class:`oci_tei._settings.EmbeddingSettings`.
+    ``oci_tei.EmbeddingSettings``.
     """
 
     model_name: str = Field(default="oci-tei", description="Name shown in LlamaIndex events.")

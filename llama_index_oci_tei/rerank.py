@@ -37,7 +37,7 @@ class OCITEIRerank(RerankAdapterBase, BaseNodePostprocessor):
     Each node's score becomes its rerank score (the retrieval score is kept in
     ``metadata["retrieval_score"]`` with ``keep_retrieval_score``); LlamaIndex's
     ``ReRankStartEvent``/``ReRankEndEvent`` and the ``RERANKING`` callback event are
-    emitted. Every option is documented on :class:`oci_tei._rerank.RerankSettings`.
+    emitted. Every option is documented on ``oci_tei.RerankSettings``.
     """
 
     top_n: int = Field(default=3, ge=1, description="Nodes to keep, best first.")

@@ -50,17 +50,14 @@ from oci_tei._errors import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "EmbeddingClient",
-    "EmbeddingSettings",
-    "RerankClient",
-    "RerankSettings",
-    "__version__",
     "AuthenticationError",
     "CallAbandoned",
     "ClientRequestError",
     "ConfigurationError",
     "ConflictError",
+    "EmbeddingClient",
     "EmbeddingConnectionError",
+    "EmbeddingSettings",
     "EmbeddingTimeoutError",
     "InputTypeError",
     "InvalidInputError",
@@ -71,8 +68,11 @@ __all__ = [
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RerankClient",
+    "RerankSettings",
     "ResponseFormatError",
     "ServerError",
+    "__version__",
 ]
 
 if TYPE_CHECKING:

@@ -51,8 +51,8 @@ _C = TypeVar("_C", bound="EngineClient")
 class EngineClient:
     """What every client shares: endpoint, signer, engine, transports, concurrent batches.
 
-    Subclasses validate and encode their inputs into a :class:`BatchPlanner` and pass it
-    with an :class:`~oci_tei._operations.Operation` to :meth:`_run` or :meth:`_arun`, which
+    Subclasses validate and encode their inputs into a ``BatchPlanner`` and pass it
+    with an ``Operation`` to ``_run`` or ``_arun``, which
     run the batches concurrently and hand each batch's results to ``place``.
     """
 
@@ -133,7 +133,7 @@ class EngineClient:
         show_progress: bool | None,
         desc: str,
     ) -> None:
-        """Async :meth:`_run`: batches run as tasks on the running event loop."""
+        """Async ``_run``: batches run as tasks on the running event loop."""
         engine = self._get_engine()
         await self._async.prepare()
         await self._async.run(engine.discover())
@@ -241,7 +241,7 @@ class EmbeddingClient(EngineClient):
     settings_class = EmbeddingSettings
 
     def __init__(self, settings: EmbeddingSettings | None = None, /, **options: Any) -> None:
-        """Create a client from :class:`EmbeddingSettings` or the same keyword options."""
+        """Create a client from ``EmbeddingSettings`` or the same keyword options."""
         super().__init__(settings, **options)
         self._operation = EmbedOperation(self.settings.request_options())
         self._arrays = ArrayOperation(self._operation)
@@ -261,13 +261,13 @@ class EmbeddingClient(EngineClient):
     async def aembed_documents(
         self, texts: Sequence[str], *, show_progress: bool | None = None
     ) -> list[list[float]]:
-        """Async :meth:`embed_documents`."""
+        """Async ``embed_documents``."""
         return await self.aembed(
             texts, instruction=self.settings.document_instruction, show_progress=show_progress
         )
 
     async def aembed_query(self, text: str) -> list[float]:
-        """Async :meth:`embed_query`."""
+        """Async ``embed_query``."""
         return (await self.aembed([text], instruction=self.settings.query_instruction))[0]
 
     def embed(
@@ -285,9 +285,9 @@ class EmbeddingClient(EngineClient):
             show_progress: Override the client's ``show_progress`` for this call.
 
         Raises:
-            TypeError: An input is not a string (:class:`~oci_tei._errors.InputTypeError`).
-            ValueError: An input is empty (:class:`~oci_tei._errors.InvalidInputError`).
-            OCITEIError: Any failure after retries; see :mod:`oci_tei._errors`.
+            TypeError: An input is not a string (``InputTypeError``).
+            ValueError: An input is empty (``InvalidInputError``).
+            OCITEIError: Any failure after retries; see ``oci_tei._errors``.
         """
         planner = self._plan(texts, instruction)
         if planner is None:
@@ -303,7 +303,7 @@ class EmbeddingClient(EngineClient):
         instruction: str | None = None,
         show_progress: bool | None = None,
     ) -> list[list[float]]:
-        """Async :meth:`embed`, concurrent on the running event loop."""
+        """Async ``embed``, concurrent on the running event loop."""
         planner = self._plan(texts, instruction)
         if planner is None:
             return []
@@ -328,7 +328,7 @@ class EmbeddingClient(EngineClient):
         answers' base64 straight into the array: about 4 bytes per number instead of the
         ~32 of a Python float in a list. A list is checked whole before anything is sent,
         as ``embed`` does; any other iterable is read into a list first (use
-        :meth:`iter_embed` for inputs that do not fit in memory).
+        ``iter_embed`` for inputs that do not fit in memory).
 
         Args:
             texts: The inputs; an empty one returns a ``(0, 0)`` array without a request.
@@ -337,9 +337,9 @@ class EmbeddingClient(EngineClient):
             show_progress: Override the client's ``show_progress`` for this call.
 
         Raises:
-            TypeError: An input is not a string (:class:`~oci_tei._errors.InputTypeError`).
-            ValueError: An input is empty (:class:`~oci_tei._errors.InvalidInputError`).
-            OCITEIError: Any failure after retries; see :mod:`oci_tei._errors`.
+            TypeError: An input is not a string (``InputTypeError``).
+            ValueError: An input is empty (``InvalidInputError``).
+            OCITEIError: Any failure after retries; see ``oci_tei._errors``.
         """
         source, total = self._array_source(texts, instruction)
         out: Array | None = None
@@ -354,7 +354,7 @@ class EmbeddingClient(EngineClient):
         instruction: str | None = None,
         show_progress: bool | None = None,
     ) -> Array:
-        """Async :meth:`embed_array`, concurrent on the running event loop."""
+        """Async ``embed_array``, concurrent on the running event loop."""
         source, total = self._array_source(texts, instruction)
         out: Array | None = None
         async for chunk in self._achunks(source, _ARRAY_CHUNK, "raise", show_progress, total):
@@ -374,17 +374,17 @@ class EmbeddingClient(EngineClient):
         Inputs are read only as answers come back — at most ``chunk_size`` plus
         2 × ``max_concurrency`` × ``batch_size`` of them are held at once — so a generator
         over a file of any size streams through in bounded memory. Concatenated, the
-        arrays are exactly what :meth:`embed_array` returns for the same inputs (the last
+        arrays are exactly what ``embed_array`` returns for the same inputs (the last
         one may be shorter).
 
         Args:
             texts: Any iterable of strings (a generator included).
             chunk_size: Rows per yielded array.
-            instruction: As for :meth:`embed_array`.
+            instruction: As for ``embed_array``.
             show_progress: Override the client's ``show_progress`` (no total is known).
 
         Raises:
-            TypeError, ValueError, OCITEIError: As :meth:`embed_array`, when the stream
+            TypeError, ValueError, OCITEIError: As ``embed_array``, when the stream
                 reaches the input at fault; the arrays before it have been yielded.
         """
         source = self._source(texts, chunk_size, instruction)
@@ -399,7 +399,7 @@ class EmbeddingClient(EngineClient):
         instruction: str | None = None,
         show_progress: bool | None = None,
     ) -> AsyncIterator[Array]:
-        """Async :meth:`iter_embed`, concurrent on the running event loop."""
+        """Async ``iter_embed``, concurrent on the running event loop."""
         source = self._source(texts, chunk_size, instruction)
         async for chunk in self._achunks(source, chunk_size, "raise", show_progress, None):
             yield chunk.vectors
@@ -412,9 +412,9 @@ class EmbeddingClient(EngineClient):
         on_refusal: OnRefusal,
         instruction: str | None = None,
     ) -> Iterator[Chunk]:
-        """:meth:`iter_embed` for tools that handle refused inputs (``oci-tei embed``).
+        """``iter_embed`` for tools that handle refused inputs (``oci-tei embed``).
 
-        Each :class:`~oci_tei._streaming.Chunk` says which inputs it covers and which
+        Each ``Chunk`` says which inputs it covers and which
         the server refused; ``on_refusal`` is ``"raise"``, ``"skip"`` or ``"stop"``.
         """
         source = self._source(texts, chunk_size, instruction)

@@ -5,7 +5,7 @@ Every error carries what a user needs to act on it: the HTTP ``status``, TEI's (
 one input is to blame, its ``input_index`` in the caller's list. Errors never carry
 request headers or bodies, so no signature, token or key material can leak through them.
 
-The mapping from an HTTP answer to a class lives here once (:func:`error_from_response`);
+The mapping from an HTTP answer to a class lives here once (``error_from_response``);
 the client, both framework adapters and the deploy smoke test share it.
 """
 

@@ -1,6 +1,6 @@
 """``RerankClient``: score texts against a query with TEI's ``/rerank``, sync or async.
 
-Reranking is a second :class:`~oci_tei._operations.Operation` of the same engine as
+Reranking is a second ``Operation`` of the same engine as
 embeddings, so it has the same endpoints, OCI signing, retries, token refresh, learned
 batch limits and typed errors. What is particular to it:
 
@@ -196,7 +196,7 @@ class RerankClient(EngineClient):
             texts: The texts to score; more than one request holds are split into
                 concurrent requests.
             top_n: Return only the best ``top_n`` (every text is still scored).
-            return_text: Ask TEI to echo each text back in :attr:`RerankResult.text`.
+            return_text: Ask TEI to echo each text back in ``RerankResult.text``.
             show_progress: Override the client's ``show_progress`` for this call.
 
         Returns:
@@ -204,10 +204,10 @@ class RerankClient(EngineClient):
 
         Raises:
             TypeError: The query or a text is not a string
-                (:class:`~oci_tei._errors.InputTypeError`).
+                (``InputTypeError``).
             ValueError: The query, the list or a text is empty
-                (:class:`~oci_tei._errors.InvalidInputError`).
-            OCITEIError: Any failure after retries; see :mod:`oci_tei._errors`.
+                (``InvalidInputError``).
+            OCITEIError: Any failure after retries; see ``oci_tei._errors``.
         """
         operation, planner = self._plan(query, texts, return_text, top_n)
         scores = _Collector(planner.total)
@@ -223,7 +223,7 @@ class RerankClient(EngineClient):
         return_text: bool = False,
         show_progress: bool | None = None,
     ) -> list[RerankResult]:
-        """Async :meth:`rerank`, concurrent on the running event loop."""
+        """Async ``rerank``, concurrent on the running event loop."""
         operation, planner = self._plan(query, texts, return_text, top_n)
         scores = _Collector(planner.total)
         await self._arun(

@@ -1,7 +1,7 @@
 """The user-facing options of the clients, defined once for every front end.
 
 ``ClientSettings`` holds what every client needs (where, as whom, how hard to push);
-``EmbeddingSettings`` adds the embedding fields and ``oci_tei._rerank.RerankSettings`` the
+``EmbeddingSettings`` adds the embedding fields and ``oci_tei.RerankSettings`` the
 reranking ones. They are pydantic models: the LangChain and LlamaIndex classes inherit
 them (both frameworks are pydantic-based), so each option, its default, its validation
 and its documentation exist in exactly one place. Validation does no I/O.

@@ -1,6 +1,6 @@
 """What a client has sent and received: requests, retries and bytes, counted once.
 
-The counts come from the engine's steps themselves (:func:`metered` wraps a batch's
+The counts come from the engine's steps themselves (``metered`` wraps a batch's
 generator), so they mean the same for the sync and the async transport and need nothing
 from either: a ``Send`` step is a request, a ``Wait`` step a retry's backoff, and the
 bodies' lengths are the bytes that crossed the wire (headers not counted).
@@ -51,7 +51,7 @@ class Usage:
 
 
 class UsageMeter:
-    """Thread-safe counters behind :class:`Usage`."""
+    """Thread-safe counters behind ``Usage``."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -45,7 +45,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(*, json_output: bool, stream: TextIO | None = None) -> None:
-    """Send ``oci_tei`` and ``aiohttp`` logs to stdout in TEI's format.
+    """Send the server's, ``oci_tei``'s and ``aiohttp``'s logs to stdout in TEI's format.
 
     Args:
         json_output: JSON lines instead of text.
@@ -58,7 +58,7 @@ def configure_logging(*, json_output: bool, stream: TextIO | None = None) -> Non
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)5s %(name)s: %(message)s"))
     level = _LEVELS.get(os.environ.get("LOG_LEVEL", "info").lower(), logging.INFO)
-    for name in ("oci_tei", "aiohttp"):
+    for name in ("oci_tei_local", "oci_tei", "aiohttp"):
         logger = logging.getLogger(name)
         for old in [h for h in logger.handlers if h.get_name() == _HANDLER_NAME]:
             logger.removeHandler(old)

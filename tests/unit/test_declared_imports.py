@@ -78,9 +78,12 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
+OURS = {"oci_tei", "oci_tei_local", "oci_tei_emulator", "langchain_oci_tei", "llama_index_oci_tei"}
+
+
 def _modules() -> list[tuple[str, tuple[str, ...]]]:
     modules = []
-    for package in ("oci_tei", "langchain_oci_tei", "llama_index_oci_tei"):
+    for package in sorted(OURS):
         for path in sorted((ROOT / package).rglob("*.py")):
             relative = path.relative_to(ROOT).as_posix()
             area = max((a for a in AREAS if relative.startswith(a[0])), key=lambda a: len(a[0]))
@@ -89,8 +92,6 @@ def _modules() -> list[tuple[str, tuple[str, ...]]]:
 
 
 _providers = functools.cache(packages_distributions)
-
-OURS = {"oci_tei", "langchain_oci_tei", "llama_index_oci_tei"}
 
 
 @pytest.mark.parametrize(("module", "extras"), _modules(), ids=lambda v: str(v))
