@@ -1,55 +1,53 @@
 """Where a strict emulator fails a model deployment, at the phase OCI fails it.
 
 Hooks for :mod:`.datascience`: :func:`check_create` when CreateModelDeployment arrives
-(the caller's permission, the service limit), :func:`check_update` when an update asks
-for more instances (the limit), :func:`provisioning_failure` while
-the work request provisions (artifact download, image pull, logs; see :mod:`.tenancy`).
-An open (non-strict) tenancy grants everything, so neither ever refuses there.
+(the service limit; the caller's permission is checked for every operation by
+:mod:`.authorize`), :func:`check_update` when an update asks for more instances (the
+limit), :func:`provisioning_failure` while the work request provisions (artifact
+download, image pull, logs; see :mod:`.tenancy`). An open (non-strict) tenancy grants
+everything, so neither ever refuses there.
+
+What the deployment's resource principal needs is the data of
+:mod:`oci_tei.contract._permissions` (``DEPLOYMENT_NEEDS``); the emulator's own
+:mod:`._policy` decides. A statement it cannot evaluate is said so, in the failure and
+in the log, never reported as a denial.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
 
-from oci_tei import _iam as iam
-from oci_tei.deploy.permissions import (
+from oci_tei.contract._permissions import (
+    DEPLOYMENT_NEEDS,
+    DEPLOYMENT_PRINCIPAL_TYPE,
     NeededPermission,
-    deployment_permissions,
-    deployment_principal,
 )
-from oci_tei_emulator._context import EmulatorContext
-from oci_tei_emulator._errors import OCIError, not_found
-from oci_tei_emulator._gateway import CONTEXT
+from oci_tei_emulator._context import logger
+from oci_tei_emulator._errors import OCIError
 from oci_tei_emulator._limits_api import deployments_of, instances_of, units, used
 from oci_tei_emulator._objectstorage import STORE
-from oci_tei_emulator._tenancy import TENANCY, TenancyState
+from oci_tei_emulator._policy import Decision, Principal, Requirement
+from oci_tei_emulator._references import referenced_buckets
+from oci_tei_emulator._tenancy import TENANCY, TenancyState, parse_image
 
 __all__ = ["check_create", "check_update", "provisioning_failure"]
 
+_NEEDS = {need.key: need for need in DEPLOYMENT_NEEDS}
+
 
 async def check_create(request: web.Request, details: Any) -> None:
-    """Refuse a CreateModelDeployment as OCI would, before anything is created.
+    """Refuse a CreateModelDeployment over the shape's service limit, before anything is made.
 
     Raises:
-        OCIError: 404 NotAuthorizedOrNotFound (the caller may not manage model deployments
-            in the compartment, or it does not exist), 400 LimitExceeded (the shape's
-            service limit has no room for the deployment's instances).
+        OCIError: 400 LimitExceeded (the shape's service limit has no room for the
+            deployment's instances).
     """
     state: TenancyState = request.app[TENANCY]
     if not state.strict:
         return
-    ctx: EmulatorContext = request.app[CONTEXT]
-    signed = ctx.authenticate(request, await request.read())
-    if state.compartment(details.compartment_id) is None:
-        raise not_found("compartment")
-    decision = state.decide(
-        state.caller(signed),
-        iam.Requirement("manage", "data-science-model-deployments", details.compartment_id),
-    )
-    if not decision.allowed:
-        raise not_found("model deployment")
     _check_limit(state, request.app, *instances_of(details))
 
 
@@ -101,23 +99,28 @@ def provisioning_failure(app: web.Application, deployment: Any, artifact: bytes)
     state: TenancyState = app[TENANCY]
     if not state.strict:
         return None
-    principal = deployment_principal(deployment.compartment_id, deployment.id)
+    principal = Principal(
+        "resource", deployment.id, frozenset(), DEPLOYMENT_PRINCIPAL_TYPE, deployment.compartment_id
+    )
     env = deployment.model_deployment_configuration_details.environment_configuration_details
     image = getattr(env, "image", None) or ""
-    tree = state.tree()
     tenancy = state.config.tenancy_id
-    for bucket, namespace in _referenced_buckets(artifact):
+    download = _NEEDS["download"]
+    for bucket, namespace in referenced_buckets(artifact):
         try:
             compartment = app[STORE].bucket(namespace, bucket).compartment_id
         except OCIError:
             return f"Failed to download the model artifact: bucket {bucket} does not exist."
-        download = deployment_permissions(
-            bucket=bucket, bucket_compartment_id=compartment, repository_compartment_id=tenancy
-        )[0]
-        if not state.decide(principal, download.requirement).allowed:
-            return f"Failed to download the model artifact from bucket {bucket}: " + _unauthorized(
-                download, tree
-            )
+        refused = _refusal(
+            state,
+            principal,
+            download,
+            compartment,
+            download.operations[:1],
+            {"target.bucket.name": bucket},
+        )
+        if refused:
+            return f"Failed to download the model artifact from bucket {bucket}: {refused}"
     if state.image(image) is None:
         return (
             f"Failed to pull the container image {image}: manifest unknown (the image is not "
@@ -125,39 +128,64 @@ def provisioning_failure(app: web.Application, deployment: Any, artifact: bytes)
             "`oci-tei image SPEC`)."
         )
     # Declared repositories and log groups live in the tenancy (root compartment).
-    pull, *logs = deployment_permissions(
-        bucket="",
-        bucket_compartment_id=tenancy,
-        repository_compartment_id=tenancy,
-        log_group_compartment_ids=(tenancy,) if _log_groups(deployment) else (),
-    )[1:]
-    if not state.decide(principal, pull.requirement).allowed:
-        return f"Failed to pull the container image {image}: " + _unauthorized(pull, tree)
-    for log in logs:
-        if not state.decide(principal, log.requirement).allowed:
-            return "Failed to configure the access and predict logs: " + _unauthorized(log, tree)
+    repository = parse_image(image)[3]
+    pull = _NEEDS["pull"]
+    refused = _refusal(
+        state, principal, pull, tenancy, pull.operations, {"target.repo.name": repository}
+    )
+    if refused:
+        return f"Failed to pull the container image {image}: {refused}"
+    if _log_groups(deployment):
+        refused = _refusal(state, principal, _NEEDS["logs"], tenancy, (), {})
+        if refused:
+            return f"Failed to configure the access and predict logs: {refused}"
     return None
 
 
-def _unauthorized(permission: NeededPermission, tree: iam.CompartmentTree) -> str:
-    requirement = permission.requirement
+def _refusal(
+    state: TenancyState,
+    principal: Principal,
+    need: NeededPermission,
+    compartment: str,
+    operations: Iterable[str],
+    target: dict[str, str],
+) -> str | None:
+    """Why the principal may not do ``need`` (every operation of it), or None."""
+    for operation in tuple(operations) or ("",):
+        requirement = Requirement(
+            need.verb, need.resource, compartment, operation=operation, target=target
+        )
+        decision = state.decide(principal, requirement)
+        if not decision.allowed:
+            return _explain(state, need, compartment, operation, decision)
+    return None
+
+
+def _explain(
+    state: TenancyState,
+    need: NeededPermission,
+    compartment: str,
+    operation: str,
+    decision: Decision,
+) -> str:
+    scope = state.tree().path(compartment)
+    statement = (
+        f"allow any-user to {need.verb} {need.resource} in {scope} where "
+        f"request.principal.type='{DEPLOYMENT_PRINCIPAL_TYPE}'"
+    )
+    what = f"{need.verb} {need.resource}" + (f" ({operation})" if operation else "")
+    if decision.undecided:
+        message = (
+            f"the emulator cannot tell whether the model deployment's resource principal may "
+            f"{what}: {decision.explain()}. This is the emulator's limit, not an IAM denial; "
+            f"a statement it evaluates is, e.g.: {statement}"
+        )
+        logger.warning("%s", message)
+        return message
     return (
         "the model deployment's resource principal is not authorized to "
-        f"{requirement.verb} {requirement.resource} (NotAuthorizedOrNotFound); add the policy "
-        f"statement: {permission.statement(tree)}"
+        f"{what} (NotAuthorizedOrNotFound); add the policy statement: {statement}"
     )
-
-
-def _referenced_buckets(artifact: bytes) -> list[tuple[str, str]]:
-    from oci_tei_emulator._datascience import _reference_description
-
-    description = _reference_description(artifact)
-    if description is None:
-        return []
-    return [
-        (str(entry.get("bucketName")), str(entry.get("namespace")))
-        for entry in description.get("models", [])
-    ]
 
 
 def _log_groups(deployment: Any) -> list[str]:

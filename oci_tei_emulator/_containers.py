@@ -53,27 +53,18 @@ from typing import Protocol
 import aiohttp
 
 import oci_tei
+from oci_tei.contract._tei import (
+    BUILD_CAP_BY_PREFIX,
+    COMPATIBLE_CAPS,
+    CPU_PREFIXES,
+    DEFAULT_BUILD_CAP,
+    GPU_COMPUTE_CAP,
+)
 from oci_tei_local import Backend, LocalServer, ServerSettings
 from oci_tei_local._cli import ServeArgsError, parse_serve_args
 
 DEPLOYED_MODEL_ROOT = "/opt/ds/model/deployed_model"
 
-#: TEI image tag prefix → the GPU family it is built for (TEI README, "Docker images").
-_TAG_FAMILIES = (
-    ("cpu-", "cpu"),
-    ("86-", "86"),
-    ("89-", "89"),
-    ("hopper-", "hopper"),
-    ("turing-", "turing"),
-)
-#: Which image builds run on a shape's GPU.
-_FAMILY_RUNS_ON = {
-    "86": {"A10", "A40"},
-    "89": {"L4", "L40S"},
-    "hopper": {"H100", "H200"},
-    "80": {"A100", "A30"},
-    "turing": {"T4"},
-}
 _GPU_OF_SHAPE = (
     (re.compile(r"GPU\.?A10\b|GPU\.A10\.|A10\."), "A10"),
     (re.compile(r"A100|GPU4\."), "A100"),
@@ -118,37 +109,50 @@ def shape_gpu(shape: str) -> str | None:
     return "unknown"
 
 
-def image_family(image: str) -> str:
-    """The hardware a TEI image tag is built for: ``cpu``, ``86``, ``89``, ``hopper``, ``80``."""
-    tail = image.rsplit("/", 1)[-1]
+def image_build(image: str) -> int | None:
+    """The compute capability a TEI image tag is built for (``86-1.5`` -> 86); None: CPU.
+
+    The prefixes are TEI's (:mod:`oci_tei.contract._tei`); a bare version or ``latest``
+    is TEI's Ampere 80 build.
+    """
+    tail = image.rsplit("/", 1)[-1].split("@", 1)[0]
     tag = tail.split(":", 1)[1] if ":" in tail else "latest"
-    for prefix, family in _TAG_FAMILIES:
-        if tag.startswith(prefix):
-            return family
-    return "80"  # a bare version (or latest) is TEI's Ampere 80 build
+    if tag.startswith(CPU_PREFIXES):
+        return None
+    return next(
+        (cap for prefix, cap in BUILD_CAP_BY_PREFIX.items() if tag.startswith(prefix)),
+        DEFAULT_BUILD_CAP,
+    )
 
 
 def check_image_on_shape(image: str, shape: str) -> None:
-    """Refuse an image whose build cannot run on the shape.
+    """Refuse an image TEI itself would not start on the shape's GPU.
+
+    TEI's rule (``compute_cap_matching``, :mod:`oci_tei.contract._tei`): a CUDA build runs
+    on a GPU of its own compute capability or a pair in ``COMPATIBLE_CAPS``; it finds no
+    CUDA device on a shape without a GPU. A CPU build runs anywhere.
 
     Raises:
-        ContainerError: with the reason.
+        ContainerError: with TEI's reason.
     """
-    family = image_family(image)
-    if family == "cpu":
+    build = image_build(image)
+    if build is None:
         return
     gpu = shape_gpu(shape)
     if gpu is None:
         raise ContainerError(
-            f"image {image} is a GPU build ({family}) but shape {shape} has no GPU; "
-            "use the cpu- image tag on CPU shapes"
+            f"image {image} is TEI's CUDA build for compute capability {build / 10:.1f} but "
+            f"shape {shape} has no GPU (CUDA is not available); use the cpu- image tag on "
+            "CPU shapes"
         )
-    if gpu in ("P100", "V100"):
-        raise ContainerError(f"TEI GPU images do not support the {gpu} GPU of shape {shape}")
-    if gpu not in _FAMILY_RUNS_ON.get(family, set()):
+    runtime = GPU_COMPUTE_CAP.get(gpu)
+    if runtime is None:
+        return  # a GPU the table does not know: TEI's check cannot be replayed
+    if runtime != build and (runtime, build) not in COMPATIBLE_CAPS:
         raise ContainerError(
-            f"image {image} is built for {'/'.join(sorted(_FAMILY_RUNS_ON[family]))} GPUs "
-            f"and cannot run on the {gpu} GPU of shape {shape}"
+            f"image {image} is TEI's build for compute capability {build / 10:.1f}; the {gpu} "
+            f"GPU of shape {shape} is {runtime / 10:.1f} and TEI refuses to start on it "
+            "(compute_cap_matching)"
         )
 
 

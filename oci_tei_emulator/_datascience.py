@@ -31,8 +31,8 @@ from typing import Any
 
 from aiohttp import web
 
-from oci_tei.contract._changes import changed_fields
-from oci_tei.contract._updates import LIVE_UPDATE_STATES, group_of, live_update_problem
+from oci_tei.contract._shapes import MODEL_DEPLOYMENT_SHAPES
+from oci_tei.contract._updates import LIVE_UPDATE_STATES
 from oci_tei_emulator._authorization import check_create, check_update, provisioning_failure
 from oci_tei_emulator._containers import (
     DEPLOYED_MODEL_ROOT,
@@ -44,9 +44,14 @@ from oci_tei_emulator._context import EmulatorContext, caller_id, logger, new_oc
 from oci_tei_emulator._errors import OCIError, conflict, invalid_parameter, not_found
 from oci_tei_emulator._gateway import CONTEXT
 from oci_tei_emulator._idempotency import Etags, RetryTokens
+from oci_tei_emulator._limits_api import DEPLOYMENTS
 from oci_tei_emulator._objectstorage import STORE, ObjectStore, link_or_copy
 from oci_tei_emulator._paging import page_of
+from oci_tei_emulator._references import reference_description as _reference_description
 from oci_tei_emulator._tenancy import TENANCY
+from oci_tei_emulator._updates import changed as changed_fields
+from oci_tei_emulator._updates import group as group_of
+from oci_tei_emulator._updates import refusal as live_update_problem
 from oci_tei_emulator._validation import check_model_ready, deployment_problems, raise_problems
 from oci_tei_emulator._wire import from_wire, model_response, to_wire
 
@@ -465,27 +470,6 @@ async def provenance(request: web.Request) -> web.Response:
     _copy_fields(stored.provenance, details)
     headers = {"etag": _changed(request, stored.model.id)}
     return model_response(SERVICE, stored.provenance, headers=headers)
-
-
-def _reference_description(artifact: bytes) -> dict[str, Any] | None:
-    """The ``modelOSSReferenceDescription`` JSON of a by-reference artifact (zip or JSON)."""
-    texts: list[bytes] = []
-    if artifact[:2] == b"PK":
-        try:
-            with zipfile.ZipFile(io.BytesIO(artifact)) as archive:
-                texts = [archive.read(n) for n in archive.namelist() if n.endswith(".json")]
-        except zipfile.BadZipFile:
-            return None
-    else:
-        texts = [artifact]
-    for text in texts:
-        try:
-            data = json.loads(text)
-        except ValueError:
-            continue
-        if isinstance(data, dict) and data.get("type") == "modelOSSReferenceDescription":
-            return data
-    return None
 
 
 # -- work requests --------------------------------------------------------------------------
@@ -1107,8 +1091,6 @@ async def list_model_deployment_shapes(request: web.Request) -> web.Response:
     """ListModelDeploymentShapes: the shapes of :mod:`oci_tei.contract._shapes` (paginated)."""
     import oci
 
-    from oci_tei.contract._shapes import MODEL_DEPLOYMENT_SHAPES
-
     _list_query(request)
     offered = request.app[CONTEXT].config.shapes
     shapes = [
@@ -1130,6 +1112,7 @@ def add_routes(app: web.Application, containers: ContainerManager) -> None:
     for project_id, compartment_id in app[CONTEXT].config.projects:
         seed_project(state, project_id, compartment_id)
     app[STATE] = state
+    app[DEPLOYMENTS] = state.deployments
     app[CONTAINERS] = containers
     r = app.router
     r.add_post(f"{API}/projects", create_project)

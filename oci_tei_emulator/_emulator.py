@@ -13,6 +13,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from oci_tei_emulator import _artifacts as artifacts
+from oci_tei_emulator import _authorize as authorize
 from oci_tei_emulator import _datascience as datascience
 from oci_tei_emulator import _gateway as gateway
 from oci_tei_emulator import _iam_api as iam_api
@@ -119,7 +120,10 @@ class Emulator:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def _build_app(self) -> web.Application:
-        app = web.Application(middlewares=[oci_middleware], client_max_size=64 * 1024**2)
+        app = web.Application(
+            middlewares=[oci_middleware, authorize.authorize_middleware],
+            client_max_size=64 * 1024**2,
+        )
         app[gateway.CONTEXT] = self._ctx
         identity.add_routes(app)
         app[tenancy.TENANCY] = self.tenancy

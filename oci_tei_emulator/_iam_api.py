@@ -14,12 +14,18 @@ from typing import Any
 
 from aiohttp import web
 
-from oci_tei import _iam as iam
-from oci_tei.contract._regions import region_key
 from oci_tei_emulator._context import EmulatorContext
 from oci_tei_emulator._errors import OCIError, invalid_parameter, not_found
 from oci_tei_emulator._gateway import CONTEXT
-from oci_tei_emulator._tenancy import TENANCY, TenancyState, page, region_name, require_compartment
+from oci_tei_emulator._policy import rule_problem
+from oci_tei_emulator._tenancy import (
+    TENANCY,
+    TenancyState,
+    page,
+    region_key,
+    region_name,
+    require_compartment,
+)
 from oci_tei_emulator._wire import from_wire, model_response
 
 __all__ = ["add_routes"]
@@ -257,14 +263,13 @@ async def list_user_group_memberships(request: web.Request) -> web.Response:
 
 
 async def create_dynamic_group(request: web.Request) -> web.Response:
-    """CreateDynamicGroup; the matching rule must be one :mod:`oci_tei._iam` can read."""
+    """CreateDynamicGroup; the matching rule must be one :mod:`._policy` can read."""
     details = await _body(request, "CreateDynamicGroupDetails")
     if not details.name or not details.matching_rule:
         raise invalid_parameter("name and matchingRule are required.")
-    try:
-        iam.parse_matching_rule(details.matching_rule)
-    except iam.Unparsed as exc:
-        raise invalid_parameter(f"Invalid matching rule: {exc}") from None
+    problem = rule_problem(details.matching_rule)
+    if problem is not None:
+        raise invalid_parameter(f"Invalid matching rule: {problem}")
     group = _state(request).add_dynamic_group(
         details.name, details.matching_rule, details.description or ""
     )

@@ -2,7 +2,7 @@
 
 ``oci.limits.LimitsClient.get_resource_availability(service, limit, compartment)`` reports
 a limit declared with ``--limit NAME=N``: ``used`` counts the instances (GPUs or OCPUs, see
-:mod:`oci_tei.deploy.service_limits`) of the model deployments that hold capacity
+the table :mod:`oci_tei.contract._limits`) of the model deployments that hold capacity
 (every state but FAILED, INACTIVE, DELETED), ``available`` the rest. An undeclared limit
 is 404 NotAuthorizedOrNotFound, as OCI answers for a limit name it does not know.
 Logging's log groups and logs are :mod:`._logging_api`'s.
@@ -15,13 +15,15 @@ from typing import Any
 
 from aiohttp import web
 
-from oci_tei.deploy.service_limits import DATA_SCIENCE_SERVICE, shape_limit
+from oci_tei.contract._limits import DATA_SCIENCE_SERVICE, SHAPE_LIMITS
+from oci_tei.contract._shapes import MODEL_DEPLOYMENT_SHAPES
 from oci_tei_emulator._errors import OCIError, not_found
 from oci_tei_emulator._gateway import CONTEXT
 from oci_tei_emulator._tenancy import TENANCY
 from oci_tei_emulator._wire import model_response
 
 __all__ = [
+    "DEPLOYMENTS",
     "RELEASED_STATES",
     "add_routes",
     "deployments_of",
@@ -32,6 +34,9 @@ __all__ = [
 
 #: States in which a deployment holds no instances.
 RELEASED_STATES = ("FAILED", "INACTIVE", "DELETED", "DELETING")
+#: The Data Science control plane's deployments by OCID (it registers its own dict here,
+#: so this module never imports the control plane).
+DEPLOYMENTS = web.AppKey("oci_tei_deployments", dict)
 
 
 def instances_of(deployment: Any) -> tuple[str | None, float]:
@@ -43,14 +48,20 @@ def instances_of(deployment: Any) -> tuple[str | None, float]:
 def units(instance: Any, policy: Any) -> tuple[str | None, float]:
     """The limit an instance configuration and scaling policy draw on, and how much."""
     details = getattr(instance, "model_deployment_instance_shape_config_details", None)
-    limit = shape_limit(instance.instance_shape_name or "", getattr(details, "ocpus", None))
-    if limit is None:
+    name = instance.instance_shape_name or ""
+    limit, shape = SHAPE_LIMITS.get(name), MODEL_DEPLOYMENT_SHAPES.get(name)
+    if limit is None or shape is None:
         return None, 0.0
+    if limit.unit == "GPUs":
+        per_instance = float(shape.gpus)
+    else:
+        ocpus = getattr(details, "ocpus", None)
+        per_instance = float(ocpus) if shape.flex and ocpus else float(shape.ocpus[0])
     count = getattr(policy, "instance_count", None)
     if count is None:  # autoscaling: its maximum may run
         policies = getattr(policy, "auto_scaling_policies", None) or []
         count = max((getattr(p, "maximum_instance_count", 1) or 1 for p in policies), default=1)
-    return limit.name, limit.needed(int(count or 1))
+    return limit.name, per_instance * int(count or 1)
 
 
 def used(deployments: Iterable[Any], limit_name: str) -> float:
@@ -67,9 +78,7 @@ def used(deployments: Iterable[Any], limit_name: str) -> float:
 
 def deployments_of(app: web.Application) -> list[Any]:
     """Every model deployment of the emulator's Data Science control plane."""
-    from oci_tei_emulator._datascience import STATE
-
-    return list(app[STATE].deployments.values())
+    return list(app[DEPLOYMENTS].values()) if DEPLOYMENTS in app else []
 
 
 async def get_resource_availability(request: web.Request) -> web.Response:

@@ -16,8 +16,9 @@ checks, at the phase OCI checks it:
   (artifact download), then the image must exist in this region's OCIR and the principal
   read ``repos`` (pull), then use ``log-content`` for the logs it writes.
 
-The permissions are those of :mod:`oci_tei.deploy.permissions`; statements are evaluated
-by :mod:`oci_tei._iam`, and a statement in a form it does not parse grants nothing here.
+The permissions are the data of :mod:`oci_tei.contract._permissions`; statements are
+evaluated by the emulator's own :mod:`._policy`, and a statement in a form it does not
+read is reported as "cannot evaluate", never as a denial.
 """
 
 from __future__ import annotations
@@ -31,17 +32,18 @@ from typing import Any
 
 from aiohttp import web
 
-from oci_tei import _iam as iam
-from oci_tei.contract import _regions as regions
-from oci_tei.contract._ocir import parse_ocir_repository, split_image
+from oci_tei.contract._ocir import OCIR_REPOSITORY_PATTERN
+from oci_tei_emulator import _policy as iam
 from oci_tei_emulator._config import EmulatorConfig
 from oci_tei_emulator._errors import OCIError, not_found
 from oci_tei_emulator._signature import Principal as SignedPrincipal
 
 __all__ = [
+    "ADMINISTRATORS",
     "OPEN_LIMIT",
     "OPEN_POLICY",
     "TENANCY",
+    "TENANT_ADMIN_POLICY",
     "OcirImage",
     "TenancyState",
     "now",
@@ -53,6 +55,9 @@ __all__ = [
 ]
 
 OPEN_POLICY = "allow any-user to manage all-resources in tenancy"
+#: A strict tenancy's built-in group and policy, as every OCI tenancy has them.
+ADMINISTRATORS = "Administrators"
+TENANT_ADMIN_POLICY = "ALLOW GROUP Administrators to manage all-resources IN TENANCY"
 #: Every Data Science limit of an open tenancy.
 OPEN_LIMIT = 1_000_000
 EMULATOR_USER = "ocid1.user.oc1..aaaaaaaaemulatoruser"
@@ -87,19 +92,55 @@ class OcirImage:
 
 
 def region_name(region: str) -> str:
-    """A region name for a region key (``iad`` -> ``us-ashburn-1``) or name (unchanged)."""
-    return regions.region_name(region) or region.lower()
+    """A region name for a region key (``iad`` -> ``us-ashburn-1``) or name (unchanged).
+
+    The oci SDK's own table (``oci.regions.REGIONS_SHORT_NAMES``) translates keys.
+    """
+    import oci
+
+    lowered = region.strip().lower()
+    if "-" in lowered:
+        return lowered
+    return str(oci.regions.REGIONS_SHORT_NAMES.get(lowered) or lowered)
+
+
+def region_key(name: str) -> str | None:
+    """The region key of a region name (``us-ashburn-1`` -> ``iad``), when the SDK knows it."""
+    import oci
+
+    lowered = name.strip().lower()
+    if "-" not in lowered:
+        return lowered
+    return next((k for k, v in oci.regions.REGIONS_SHORT_NAMES.items() if v == lowered), None)
 
 
 def parse_image(reference: str) -> tuple[str, str, str, str, str]:
     """``(host, region name, namespace, repository, tag)`` of an OCIR image reference.
 
+    A reference without a tag is ``latest`` here (what a registry pulls); deployment
+    creates refuse it (:mod:`._validation`).
+
     Raises:
         ValueError: not ``<region>.ocir.io/<namespace>/<repository>[:<tag>]``.
     """
-    repository, tag = split_image(reference)
-    parsed = parse_ocir_repository(repository)
-    return parsed.host, region_name(parsed.region or ""), parsed.namespace, parsed.name, tag
+    reference = reference.split("@", 1)[0]
+    repository, _, tag = reference.rpartition(":")
+    if not repository or "/" in tag:
+        repository, tag = reference, "latest"
+    match = OCIR_REPOSITORY_PATTERN.match(repository)
+    if not match:
+        raise ValueError(
+            f"{reference!r} is not an OCIR repository image: expected "
+            "<region>.ocir.io/<tenancy-namespace>/<name>[:<tag>]"
+        )
+    region = match.group("region") or match.group("region_id") or ""
+    return (
+        match.group("host"),
+        region_name(region),
+        match.group("namespace"),
+        match.group("name"),
+        tag,
+    )
 
 
 @dataclass
@@ -135,6 +176,11 @@ class TenancyState:
             self.add_group(name, default=True)
         if not config.strict:
             self.add_policy("oci-tei-emulator-open", config.tenancy_id, [OPEN_POLICY])
+        else:
+            # Every OCI tenancy has an Administrators group and the Tenant Admin Policy
+            # (Identity overview, "The Administrators Group and Policy").
+            self.add_group(ADMINISTRATORS, description="Tenancy administrators")
+            self.add_policy("Tenant Admin Policy", config.tenancy_id, [TENANT_ADMIN_POLICY])
         for reference in config.ocir_images:
             self.add_image(reference)
         for entry in config.logs:
@@ -286,6 +332,15 @@ class TenancyState:
             names={c.id: c.name for c in items},
         )
 
+    def dynamic_group_rules(self) -> dict[str, str]:
+        """Dynamic group name (lower case) and OCID -> matching rule."""
+        rules: dict[str, str] = {}
+        with self.lock:
+            for group in self.dynamic_groups.values():
+                rules[str(group.name).lower()] = group.matching_rule
+                rules[group.id] = group.matching_rule
+        return rules
+
     def group_ids_of(self, user_id: str) -> list[str]:
         """The groups a user belongs to (default groups hold everyone)."""
         with self.lock:
@@ -301,7 +356,7 @@ class TenancyState:
         """The IAM principal of a signed request."""
         if principal.principal_type in ("resource", "instance"):
             kind = principal.subject.split(".")[1] if principal.subject.count(".") > 2 else ""
-            return iam.Principal("resource", principal.subject, frozenset(), kind, "")
+            return iam.Principal("resource", principal.subject, frozenset(), kind)
         names: set[str] = set()
         for group_id in self.group_ids_of(principal.subject):
             names.add(group_id)
@@ -318,11 +373,7 @@ class TenancyState:
                 for p in self.policies.values()
                 if p.compartment_id in chain
             ]
-            rules: dict[str, str] = {}
-            for group in self.dynamic_groups.values():
-                rules[str(group.name).lower()] = group.matching_rule
-                rules[group.id] = group.matching_rule
-        return iam.evaluate(requirement, principal, policies, tree, rules)
+        return iam.evaluate(requirement, principal, policies, tree, self.dynamic_group_rules())
 
     def image(self, reference: str) -> OcirImage | None:
         """The declared image for a reference in this emulator's region, if pushed."""

@@ -16,6 +16,9 @@ from collections.abc import Mapping, Sequence
 from oci_tei.contract._ocir import parse_ocir_image
 
 __all__ = [
+    "ENV_KEY_PATTERN",
+    "HTTP_METHODS",
+    "IMAGE_TAG_PATTERN",
     "MAX_COMMAND_BYTES",
     "MAX_ENV_BYTES",
     "PORT_RANGE",
@@ -44,9 +47,17 @@ RESERVED_ENV = (
     "TENANCY_OCID",
     "CONTAINER_CUSTOM_IMAGE",
 )
-_ENV_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+#: An environment variable key: a letter, then letters, digits and '_' (BYOC variables page).
+ENV_KEY_PATTERN = _ENV_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 #: HTTP methods an InferenceHttpEndpoint may list (RFC 9110 methods; OCI lists no subset).
-_HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+HTTP_METHODS = _HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+#: The end of an image reference that names its version: ``:<tag>`` (Docker's tag grammar:
+#: up to 128 of ``[A-Za-z0-9_.-]``, not starting with '.' or '-') and/or ``@<digest>``.
+#: OCI asks for "the full path to the ... registry, image, and tag in a canonical format"
+#: (OcirModelDeploymentEnvironmentConfigurationDetails.image), so one of them is required.
+IMAGE_TAG_PATTERN = re.compile(
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>[a-z0-9]+:[a-f0-9]{32,}))?$"
+)
 
 
 def check_port(port: object, field: str) -> list[Problem]:
@@ -119,6 +130,16 @@ def check_image(image: object, field: str) -> list[Problem]:
         parse_ocir_image(image)
     except ValueError as exc:
         return [(field, str(exc))]
+    last = image.rsplit("/", 1)[-1]
+    match = IMAGE_TAG_PATTERN.search(last)
+    if match is None or not (match.group("tag") or match.group("digest")):
+        return [
+            (
+                field,
+                f"{image!r} names no tag: OCI needs the image with its tag "
+                "(<region>.ocir.io/<namespace>/<image>:<tag>) or a digest (@sha256:...)",
+            )
+        ]
     return []
 
 

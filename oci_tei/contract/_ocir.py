@@ -13,9 +13,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["OcirRepository", "parse_ocir_image", "parse_ocir_repository", "split_image"]
+__all__ = [
+    "OCIR_REPOSITORY_PATTERN",
+    "OcirRepository",
+    "parse_ocir_image",
+    "parse_ocir_repository",
+    "split_image",
+]
 
-_OCIR_REPOSITORY = re.compile(
+#: ``<host>/<namespace>/<name>`` of an OCIR repository (groups ``host``, ``region``,
+#: ``region_id``, ``namespace``, ``name``).
+OCIR_REPOSITORY_PATTERN = _OCIR_REPOSITORY = re.compile(
     r"^(?P<host>(?P<region>[a-z0-9-]+)\.ocir\.io|ocir\.(?P<region_id>[a-z0-9-]+)\.oci\.oraclecloud\.com)"
     r"/(?P<namespace>[a-z0-9_-]+)/(?P<name>[a-z0-9][a-z0-9._/-]*)$"
 )

@@ -121,12 +121,14 @@ def check_shape(
                 "ListModelDeploymentShapes)",
             )
         ]
-    if not shape.flex or ocpus is None or memory_gb is None:
+    if not shape.flex or ocpus is None:
         return []
     problems: list[Problem] = []
     low, high = shape.ocpus
     if not low <= ocpus <= high:
         problems.append((ocpu_field, f"{name} takes {low:g} to {high:g} OCPUs, not {ocpus:g}"))
+    if memory_gb is None:  # OCI's default memory for the OCPUs: only their range applies
+        return problems
     per_low, per_high = FLEX_MEMORY_PER_OCPU_GB
     most = min(shape.memory_gb, per_high * ocpus)
     least = per_low * ocpus

@@ -7,17 +7,30 @@ docstring states the rule, as installed (oci 2.189); documentation sources are U
 from __future__ import annotations
 
 __all__ = [
+    "ARTIFACTS_POLICY_REFERENCE",
+    "BUCKET_NAME_DOC",
+    "BYOC_DOC",
     "BYOC_ENV_DOC",
+    "DATA_SCIENCE_POLICY_REFERENCE",
+    "IAM_POLICY_REFERENCE",
     "INVOKE_DOC",
+    "LIMITS_POLICY_REFERENCE",
+    "LOGGING_POLICY_REFERENCE",
+    "MODEL_DEPLOYMENT_POLICIES_DOC",
+    "OBJECT_STORAGE_POLICY_REFERENCE",
     "SDK_AUTOSCALING",
+    "SDK_CATEGORY_LOG",
     "SDK_CREATE_DETAILS",
     "SDK_ENUMS",
     "SDK_HTTP_ENDPOINT",
+    "SDK_LISTS",
     "SDK_MODEL_CONFIG",
     "SDK_OCIR_ENV",
     "SDK_SHAPE_CONFIG",
     "SDK_UPDATE",
     "SHAPES_DOC",
+    "TEI_COMPUTE_CAP",
+    "TEI_DOCKER_IMAGES",
 ]
 
 _SDK = "oci SDK oci/data_science/models/"
@@ -32,3 +45,31 @@ SDK_UPDATE = "oci SDK oci/data_science/data_science_client.py: update_model_depl
 SHAPES_DOC = "https://docs.oracle.com/en-us/iaas/data-science/using/supported-shapes.htm"
 BYOC_ENV_DOC = "https://docs.oracle.com/en-us/iaas/data-science/using/mod-dep-byoc-variables.htm"
 INVOKE_DOC = "https://docs.oracle.com/en-us/iaas/data-science/using/model-dep-invoke.htm"
+
+SDK_CATEGORY_LOG = f"{_SDK}log_details.py (logId, logGroupId: required)"
+SDK_LISTS = (
+    "oci SDK docstrings of DataScienceClient.list_*, ObjectStorageClient.list_*, "
+    "IdentityClient.list_*, ArtifactsClient.list_container_*"
+)
+_DOCS = "https://docs.oracle.com/en-us/iaas"
+BYOC_DOC = f"{_DOCS}/data-science/using/mod-dep-byoc.htm"
+MODEL_DEPLOYMENT_POLICIES_DOC = f"{_DOCS}/data-science/using/model-dep-policies-auth.htm"
+DATA_SCIENCE_POLICY_REFERENCE = f"{_DOCS}/data-science/using/policies.htm"
+OBJECT_STORAGE_POLICY_REFERENCE = (
+    f"{_DOCS}/Content/Identity/Reference/objectstoragepolicyreference.htm"
+)
+ARTIFACTS_POLICY_REFERENCE = f"{_DOCS}/Content/Identity/Reference/registrypolicyreference.htm"
+LOGGING_POLICY_REFERENCE = f"{_DOCS}/Content/Identity/Reference/loggingpolicyreference.htm"
+LIMITS_POLICY_REFERENCE = f"{_DOCS}/Content/General/Concepts/servicelimits.htm"
+IAM_POLICY_REFERENCE = f"{_DOCS}/Content/Identity/Reference/iampolicyreference.htm"
+BUCKET_NAME_DOC = (
+    "oci SDK oci/object_storage/models/create_bucket_details.py, name: 'Valid characters are "
+    "uppercase or lowercase letters, numbers, hyphens, underscores, and periods.'; "
+    f"{_DOCS}/Content/Object/Tasks/managingbuckets.htm"
+)
+#: TEI's rule for which build runs on which GPU (the commit that matches the 1.5-1.8 images).
+TEI_COMPUTE_CAP = (
+    "huggingface/text-embeddings-inference backends/candle/src/compute_cap.rs "
+    "(compute_cap_matching, commit 8a06f3003d5d9ea924c199b6d804b6992f26dc40)"
+)
+TEI_DOCKER_IMAGES = 'huggingface/text-embeddings-inference README.md, "Docker Images"'

@@ -13,6 +13,9 @@ Ada Lovelace           L4, L40, L40S                ``89-<ver>``
 Hopper                 H100, H200                   ``hopper-<ver>``
 =====================  ===========================  ==========================
 
+The ``86-`` and ``89-`` builds are TEI's builds tuned for those GPUs; TEI's own start-up
+check (:mod:`oci_tei.contract._tei`, ``compute_cap_matching``) also runs the Ampere-80 build
+on an 8.6 GPU. :func:`tei_start_refusal` refuses only where TEI itself refuses to start.
 GPUs below compute capability 7.5 (P100, V100) cannot run TEI at all. The ``cpu-<ver>``
 image is built for x86-64 only (Intel MKL); TEI's ARM64 CPU builds are published only as
 ``cpu-arm64-latest`` without version tags (TEI issue #900), so Ampere (A1/A2) shapes need
@@ -23,6 +26,13 @@ from __future__ import annotations
 
 import re
 
+from oci_tei.contract._tei import (
+    BUILD_CAP_BY_PREFIX,
+    COMPATIBLE_CAPS,
+    CPU_PREFIXES,
+    DEFAULT_BUILD_CAP,
+    GPU_COMPUTE_CAP,
+)
 from oci_tei.deploy.errors import UnsupportedShapeError
 from oci_tei.deploy.shapes import Shape
 
@@ -31,6 +41,7 @@ __all__ = [
     "expected_architecture",
     "tag_architecture",
     "tei_image_tag",
+    "tei_start_refusal",
     "unsupported_reason",
 ]
 
@@ -127,3 +138,31 @@ def tag_architecture(tag: str) -> str | None:
     if _VERSION_TAG.match(tag) or tag == "latest":
         return "ampere80"
     return None
+
+
+def tei_start_refusal(tag: str, shape: Shape) -> str | None:
+    """Why TEI's image with ``tag`` would refuse to start on ``shape``, or None.
+
+    TEI's rule (``compute_cap_matching``): a CUDA build runs on a GPU of the same compute
+    capability or one of :data:`~oci_tei.contract._tei.COMPATIBLE_CAPS`; a CUDA build on a
+    shape without a GPU finds no CUDA device. A tag outside TEI's scheme is not judged.
+    """
+    if tag_architecture(tag) is None or tag.startswith(CPU_PREFIXES):
+        return None
+    build = next(
+        (cap for prefix, cap in BUILD_CAP_BY_PREFIX.items() if tag.startswith(prefix)),
+        DEFAULT_BUILD_CAP,
+    )
+    if shape.kind != "gpu":
+        return (
+            f"the image tag {tag} is TEI's CUDA build for compute capability {build / 10:.1f}; "
+            f"{shape.name} has no GPU, so TEI cannot start (use the cpu-<version> tag)"
+        )
+    runtime = GPU_COMPUTE_CAP.get(shape.gpu or "")
+    if runtime is None or runtime == build or (runtime, build) in COMPATIBLE_CAPS:
+        return None
+    return (
+        f"the image tag {tag} is TEI's build for compute capability {build / 10:.1f}; the "
+        f"{shape.gpu} of {shape.name} is {runtime / 10:.1f}, and TEI refuses to start on it "
+        "(compute_cap_matching in TEI's backends/candle/src/compute_cap.rs)"
+    )

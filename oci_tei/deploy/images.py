@@ -15,6 +15,7 @@ from oci_tei.deploy.image_tags import (
     TEI_REGISTRY,
     expected_architecture,
     tag_architecture,
+    tei_start_refusal,
     tei_image_tag,
 )
 from oci_tei.deploy.shapes import parse_shape
@@ -64,10 +65,12 @@ def choose_image(spec: DeploySpec) -> ImageChoice:
             target = f"{container.ocir_repository}:{tag}"
         expected = expected_architecture(shape)
         actual = tag_architecture(tag)
-        if expected and actual and expected != actual:
+        # Only where TEI itself refuses to start (its compute_cap_matching): the Ampere-80
+        # build runs on an A10, the 86- build is merely the one tuned for it.
+        if tei_start_refusal(tag, shape):
             warnings.append(
                 f"container.image tag {tag!r} is TEI's {actual} build but {shape.name} needs "
-                f"the {expected} build; the deployment may fail to start"
+                f"the {expected} build; TEI will refuse to start on it"
             )
     else:
         tag = tei_image_tag(shape, container.tei_version or "")

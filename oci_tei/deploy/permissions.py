@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oci_tei._iam import CompartmentTree, Principal, Requirement
+from oci_tei.contract._permissions import CALLER_NEEDS, DEPLOYMENT_NEEDS
+from oci_tei.contract._permissions import DEPLOYMENT_PRINCIPAL_TYPE as _PRINCIPAL_TYPE
 
 __all__ = [
     "DEPLOYMENT_PRINCIPAL_TYPE",
@@ -25,7 +27,10 @@ __all__ = [
 ]
 
 #: ``request.principal.type`` of a model deployment's resource principal.
-DEPLOYMENT_PRINCIPAL_TYPE = "datasciencemodeldeployment"
+DEPLOYMENT_PRINCIPAL_TYPE = _PRINCIPAL_TYPE
+#: The verbs and resource types, from the cited table in :mod:`oci_tei.contract._permissions`.
+_DEPLOYMENT = {need.key: need for need in DEPLOYMENT_NEEDS}
+_CALLER = {need.key: need for need in CALLER_NEEDS}
 
 
 @dataclass(frozen=True)
@@ -79,8 +84,8 @@ def deployment_permissions(
     needed = [
         NeededPermission(
             Requirement(
-                "read",
-                "objects",
+                _DEPLOYMENT["download"].verb,
+                _DEPLOYMENT["download"].resource,
                 bucket_compartment_id,
                 {"target.bucket.name": bucket},
                 f"download the model by reference from bucket {bucket}",
@@ -90,7 +95,11 @@ def deployment_permissions(
         ),
         NeededPermission(
             Requirement(
-                "read", "repos", repository_compartment_id, {}, "pull the container image from OCIR"
+                _DEPLOYMENT["pull"].verb,
+                _DEPLOYMENT["pull"].resource,
+                repository_compartment_id,
+                {},
+                _DEPLOYMENT["pull"].purpose,
             ),
             "deployment",
             f"ALL {{{principal}}}",
@@ -100,7 +109,11 @@ def deployment_permissions(
         needed.append(
             NeededPermission(
                 Requirement(
-                    "use", "log-content", compartment, {}, "write the access and predict logs"
+                    _DEPLOYMENT["logs"].verb,
+                    _DEPLOYMENT["logs"].resource,
+                    compartment,
+                    {},
+                    _DEPLOYMENT["logs"].purpose,
                 ),
                 "deployment",
                 f"ALL {{{principal}}}",
@@ -116,8 +129,8 @@ def caller_permissions(
     needed = [
         NeededPermission(
             Requirement(
-                "manage",
-                "objects",
+                _CALLER["upload"].verb,
+                _CALLER["upload"].resource,
                 bucket_compartment_id,
                 {"target.bucket.name": bucket},
                 f"upload the model files to bucket {bucket}",
@@ -126,17 +139,21 @@ def caller_permissions(
         ),
         NeededPermission(
             Requirement(
-                "manage", "data-science-models", compartment_id, {}, "create the model by reference"
+                _CALLER["model"].verb,
+                _CALLER["model"].resource,
+                compartment_id,
+                {},
+                _CALLER["model"].purpose,
             ),
             "caller",
         ),
         NeededPermission(
             Requirement(
-                "manage",
-                "data-science-model-deployments",
+                _CALLER["deployment"].verb,
+                _CALLER["deployment"].resource,
                 compartment_id,
                 {},
-                "create and manage the model deployment",
+                _CALLER["deployment"].purpose,
             ),
             "caller",
         ),
@@ -146,7 +163,11 @@ def caller_permissions(
             0,
             NeededPermission(
                 Requirement(
-                    "manage", "buckets", bucket_compartment_id, {}, f"create bucket {bucket}"
+                    _CALLER["create-bucket"].verb,
+                    _CALLER["create-bucket"].resource,
+                    bucket_compartment_id,
+                    {},
+                    f"create bucket {bucket}",
                 ),
                 "caller",
             ),

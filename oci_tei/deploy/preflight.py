@@ -38,10 +38,15 @@ from pathlib import Path
 from typing import Any
 
 from oci_tei import _iam as iam
+from oci_tei.contract._limits import DATA_SCIENCE_SERVICE
 from oci_tei.contract._ocir import parse_ocir_repository, split_image
 from oci_tei.contract._regions import region_name
 from oci_tei.deploy.errors import DeployError
-from oci_tei.deploy.image_tags import expected_architecture, tag_architecture
+from oci_tei.deploy.image_tags import (
+    expected_architecture,
+    tag_architecture,
+    tei_start_refusal,
+)
 from oci_tei.deploy.images import choose_image, region_mismatch
 from oci_tei.deploy.permissions import (
     NeededPermission,
@@ -49,7 +54,7 @@ from oci_tei.deploy.permissions import (
     deployment_permissions,
     deployment_principal,
 )
-from oci_tei.deploy.service_limits import DATA_SCIENCE_SERVICE, shape_limit
+from oci_tei.deploy.service_limits import shape_limit
 from oci_tei.deploy.session import DeploySession
 from oci_tei.deploy.shapes import parse_shape
 from oci_tei.deploy.spec import DeploySpec
@@ -434,14 +439,16 @@ def _image(ctx: _Context) -> None:
             f"push the image to {spec.region}'s registry and point container.ocir_repository at it",
         )
         return
-    expected = expected_architecture(parse_shape(spec.infrastructure.shape))
+    shape = parse_shape(spec.infrastructure.shape)
+    expected = expected_architecture(shape)
     actual = tag_architecture(tag)
-    if expected and actual and expected != actual:
+    refusal = tei_start_refusal(tag, shape)
+    if refusal:
         ctx.add(
             "image",
             FAIL,
             f"tag {tag!r} is TEI's {actual} build; {spec.infrastructure.shape} needs {expected}",
-            "the container would not start on this shape's hardware",
+            f"the container would not start: {refusal}",
             "use container.tei_version (the tag follows from the shape)",
         )
         return

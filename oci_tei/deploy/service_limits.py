@@ -7,7 +7,9 @@ checks ``ds-gpu-a10-count`` for ``VM.GPU.A10.*`` with one unit per GPU
 names follow the same pattern (``ds-gpu-<gpu>-count``, ``ds-gpu<generation>-count`` for
 ``VM.GPU2/3/4`` shapes, ``ds-<series>-core-count`` in OCPUs for CPU shapes). OCI does
 not publish the full list here, so a name the Limits API does not know is reported as a
-warning by preflight, never as a failure.
+warning by preflight, never as a failure. The names of the shapes offered for model
+deployment are the table :data:`oci_tei.contract._limits.SHAPE_LIMITS` (which the
+emulator reads too); other shape names follow the pattern.
 """
 
 from __future__ import annotations
@@ -15,12 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from oci_tei.contract._limits import DATA_SCIENCE_SERVICE, SHAPE_LIMITS
 from oci_tei.deploy.shapes import parse_shape
 
 __all__ = ["DATA_SCIENCE_SERVICE", "ShapeLimit", "shape_limit"]
-
-#: The Limits API's service name for Data Science (``ads.config.DATA_SCIENCE_SERVICE_NAME``).
-DATA_SCIENCE_SERVICE = "data-science"
 
 _GENERATION = re.compile(r"^(?:VM|BM)\.GPU(\d)\.")
 _CPU_SERIES = re.compile(r"^(?:VM|BM)\.(Standard|Optimized|DenseIO)(\d*)(?:\.([A-Za-z0-9]+))?\.")
@@ -51,6 +51,12 @@ def shape_limit(shape_name: str, ocpus: float | None = None) -> ShapeLimit | Non
         shape = parse_shape(shape_name)
     except ValueError:
         return None
+    known = SHAPE_LIMITS.get(shape_name)
+    if known is not None:
+        if known.unit == "GPUs":
+            return ShapeLimit(known.name, shape.gpu_count, "GPUs")
+        per_instance = float(ocpus) if shape.flex and ocpus else float(shape.ocpus or 1)
+        return ShapeLimit(known.name, per_instance, "OCPUs")
     if shape.kind == "gpu":
         generation = _GENERATION.match(shape_name)
         if generation:

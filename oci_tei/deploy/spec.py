@@ -29,7 +29,8 @@ from pydantic import (
     model_validator,
 )
 
-from oci_tei.contract._container import check_environment, check_port
+from oci_tei.contract._buckets import BUCKET_NAME_PATTERN
+from oci_tei.contract._container import check_environment, check_image, check_port
 from oci_tei.contract._ocir import parse_ocir_repository, split_image
 from oci_tei.contract._scaling import check_autoscaling, check_bandwidth, check_instance_count
 from oci_tei.contract._shapes import check_shape
@@ -534,6 +535,14 @@ def _oci_rule_problems(spec: DeploySpec) -> list[tuple[str, str]]:
             fields=("infrastructure.shape", "infrastructure.ocpus", "infrastructure.memory_in_gbs"),
         )
     problems += check_port(spec.container.port, "container.port")
+    if not BUCKET_NAME_PATTERN.match(spec.artifact.bucket):
+        problems.append(
+            (
+                "artifact.uri",
+                f"bucket {spec.artifact.bucket!r}: OCI allows only letters, numbers, hyphens, "
+                "underscores and periods in bucket names",
+            )
+        )
     problems += [
         (f"container.env.{key}", f"{key} is set by oci-tei itself")
         for key in spec.container.env
@@ -676,6 +685,8 @@ def _container_problems(spec: DeploySpec, shape: Shape | None) -> list[tuple[str
                 "(<region>.ocir.io/<tenancy-namespace>/text-embeddings-inference)",
             )
         )
+    if container.image and in_ocir:
+        problems += check_image(container.image, "container.image")
     if container.tei_version and shape is not None and not unsupported_reason(shape):
         try:
             tei_image_tag(shape, container.tei_version)

@@ -52,6 +52,9 @@ class DeployEnv:
     emulator: Emulator
     oci_config: Path
     directory: Path
+    #: The user whose view the inspection clients take (a strict tenancy's administrator);
+    #: empty: the config's user.
+    observer: str = ""
 
     @property
     def connection_args(self) -> list[str]:
@@ -85,7 +88,10 @@ class DeployEnv:
         return DeployExecutor(Connection(auth, self.emulator.url), echo=echo, poll_interval_s=2)
 
     def _config(self) -> dict[str, Any]:
-        return dict(oci.config.from_file(str(self.oci_config)))
+        config = dict(oci.config.from_file(str(self.oci_config)))
+        if self.observer:
+            config["user"] = self.observer
+        return config
 
     @property
     def data_science(self) -> Any:

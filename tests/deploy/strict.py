@@ -31,6 +31,26 @@ USER_DATA_SCIENCE = (
     f"allow group oci-tei-users to manage data-science-family in compartment {COMPARTMENT_NAME}"
 )
 POLICIES = (USER_OBJECTS, USER_DATA_SCIENCE, READ_OBJECTS, READ_REPOS)
+#: What ``oci-tei deploy`` reads besides its own resources (IAM, OCIR, limits, logs): a
+#: strict emulator authorizes every operation, as OCI does.
+READS = tuple(
+    f"allow group oci-tei-users to {grant} in tenancy"
+    for grant in (
+        "inspect tenancies",
+        "read users",
+        "inspect compartments",
+        "inspect policies",
+        "read groups",
+        "inspect dynamic-groups",
+        "read repos",
+        "inspect resource-availability",
+        "read log-groups",
+    )
+)
+#: The tenancy administrator (the Administrators group): sets up and inspects.
+ADMIN = "ocid1.user.oc1..aaaaaaaatestadmin"
+#: The Data Science project of the strict tenancy (made by its administrator).
+PROJECT = "ocid1.datascienceproject.oc1.iad.aaaaaaaastrictdemo"
 
 
 def strict_settings(**overrides: Any) -> dict[str, Any]:
@@ -43,6 +63,7 @@ def strict_settings(**overrides: Any) -> dict[str, Any]:
         "compartments": {COMPARTMENT_NAME: COMPARTMENT},
         "ocir_images": [IMAGE],
         "limits": {LIMIT: 4},
+        "projects": [(PROJECT, COMPARTMENT)],
     }
     settings.update(overrides)
     return settings
@@ -83,12 +104,17 @@ class Strict:
 
 
 def prepare(env: DeployEnv, policies: Sequence[str] = POLICIES) -> Strict:
-    """Create the project and the policies in a strict emulator."""
-    details = oci.data_science.models.CreateProjectDetails(
-        compartment_id=COMPARTMENT, display_name="oci-tei demo"
-    )
-    project = env.data_science.create_project(details).data
-    strict = Strict(env, project.id)
+    """The policies (and the reads deploy needs) in a strict emulator; ADMIN administers it."""
+    from tests.fixtures.oci import TENANCY
+
+    strict = Strict(env, PROJECT)
+    strict.add_policy(READS, name="oci-tei-reads")
     if policies:
         strict.add_policy(policies)
+    identity = strict.identity()
+    admins = next(g for g in identity.list_groups(TENANCY).data if g.name == "Administrators")
+    identity.add_user_to_group(
+        oci.identity.models.AddUserToGroupDetails(user_id=ADMIN, group_id=admins.id)
+    )
+    env.observer = ADMIN
     return strict

@@ -76,14 +76,14 @@ def test_image_unfit_for_the_shape_fails_with_the_reason_shown(
     # Preflight refuses it (tests/deploy/test_preflight.py); the emulator fails it too.
     assert deploy_env.cli("deploy", spec_file, "--skip-preflight") == 1
     out, err = capsys.readouterr()
-    reason = "cannot run on the A10 GPU of shape VM.GPU.A10.1"
+    reason = "the A10 GPU of shape VM.GPU.A10.1 is 8.6 and TEI refuses to start on it"
     assert "warning: container.image tag 'hopper-1.9' is TEI's hopper build" in out
     assert "MODEL_DEPLOYMENT_CREATE: FAILED" in out
     assert "error ModelDeploymentFailed: image iad.ocir.io" in out  # the work-request error
     error = err.splitlines()[-1]  # after oracle-ads' own progress bars
     assert error.startswith("error: wait: deployment ocid1.datasciencemodeldeployment.")
     image = "iad.ocir.io/emulatorns/text-embeddings-inference:hopper-1.9"
-    assert f"is FAILED: image {image} is built for H100/H200 GPUs and {reason}" in error
+    assert f"is FAILED: image {image} is TEI's build for compute capability 9.0; {reason}" in error
 
     # A re-run does not retry blindly: it says what failed and what to do.
     assert deploy_env.cli("deploy", spec_file) == 1

@@ -86,16 +86,23 @@ def test_derived_image_goes_from_ghcr_to_ocir(seed_spec) -> None:
     assert choice.warnings == ()
 
 
-def test_explicit_image_overrides_and_warns_on_architecture_mismatch(
+def test_explicit_image_overrides_and_warns_only_where_tei_refuses_to_start(
     make_spec: SpecFactory,
 ) -> None:
-    # The seed's own image: the A100 build, on an A10.
+    # The seed's own image: the Ampere-80 build, on an A10 (8.6). TEI's compute_cap_matching
+    # accepts (86, 80): it runs; the 86- build is only the one tuned for the A10.
     spec = make_spec(**{"container.tei_version": None, "container.image": f"{TEI_REGISTRY}:1.5.0"})
     choice = choose_image(spec)
     assert choice.source == f"{TEI_REGISTRY}:1.5.0"
     assert choice.target == "iad.ocir.io/mytenancy/text-embeddings-inference:1.5.0"
-    assert len(choice.warnings) == 1
-    assert "ampere80 build but VM.GPU.A10.1 needs the ampere86 build" in choice.warnings[0]
+    assert choice.warnings == ()
+    # The Hopper build (9.0) on an A10: TEI refuses to start.
+    spec = make_spec(
+        **{"container.tei_version": None, "container.image": f"{TEI_REGISTRY}:hopper-1.5"}
+    )
+    (warning,) = choose_image(spec).warnings
+    assert "hopper build but VM.GPU.A10.1 needs the ampere86 build" in warning
+    assert "TEI will refuse to start" in warning
 
 
 def test_explicit_image_matching_the_shape_has_no_warning(make_spec: SpecFactory) -> None:

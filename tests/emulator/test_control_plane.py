@@ -207,7 +207,7 @@ CPU = ("iad.ocir.io/t/tei:cpu-1.5", "VM.Standard.E4.Flex")
 @pytest.mark.parametrize(
     ("image", "shape", "cmd", "health_port", "reason"),
     [
-        ("iad.ocir.io/t/tei:hopper-1.5", "VM.GPU.A10.1", GOOD_CMD, 8080, "cannot run on the A10"),
+        ("iad.ocir.io/t/tei:hopper-1.5", "VM.GPU.A10.1", GOOD_CMD, 8080, "TEI refuses to start"),
         ("iad.ocir.io/t/tei:86-1.5", "VM.GPU3.1", GOOD_CMD, 8080, "V100"),
         ("iad.ocir.io/t/tei:1.5", "VM.Standard.E4.Flex", GOOD_CMD, 8080, "has no GPU"),
         (*CPU, [*GOOD_CMD[:3], "9090", *GOOD_CMD[4:]], 8080, "server port is 8080"),

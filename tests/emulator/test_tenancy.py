@@ -15,6 +15,7 @@ import oci
 import pytest
 
 from oci_tei_emulator._cli import configure_emulate
+from tests.deploy.strict import READS
 from tests.fixtures.oci import TENANCY, USER
 
 IMAGE = "iad.ocir.io/emulatorns/text-embeddings-inference:cpu-1.9"
@@ -45,7 +46,13 @@ def strict_clients(emulator: Callable[..., Any], oci_config: Path) -> dict[str, 
         limits={"ds-gpu-a10-count": 2},
         logs=[f"{LOG_GROUP}/{LOG}"],
     )
-    return _clients(emu, oci_config)
+    clients = _clients(emu, oci_config)
+    clients["identity"].create_policy(
+        oci.identity.models.CreatePolicyDetails(
+            compartment_id=TENANCY, name="reads", description="reads", statements=list(READS)
+        )
+    )
+    return clients
 
 
 def test_identity_compartments_and_policies(strict_clients: dict[str, Any]) -> None:
@@ -82,7 +89,7 @@ def test_identity_compartments_and_policies(strict_clients: dict[str, Any]) -> N
     policies = oci.pagination.list_call_get_all_results(
         identity.list_policies, TENANCY, limit=1
     ).data
-    assert [p.name for p in policies] == ["p0", "p1", "p2"]
+    assert [p.name for p in policies] == ["Tenant Admin Policy", "reads", "p0", "p1", "p2"]
     assert identity.list_policies(ml.id).data == []
     with pytest.raises(oci.exceptions.ServiceError) as bad:
         identity.create_policy(

@@ -1,0 +1,295 @@
+"""The IAM permissions a model deployment needs, and what each emulated operation needs.
+
+Data only (no functions): deploy's preflight and the strict emulator read the same table,
+and each applies it with its own policy evaluator.
+
+Sources:
+
+* OCI "Model Deployment Policies" (:data:`~oci_tei.contract._sources.MODEL_DEPLOYMENT_POLICIES_DOC`):
+  the creator needs ``manage data-science-models`` and ``manage
+  data-science-model-deployments``; the deployment's resource principal (``any-user ...
+  where request.principal.type='datasciencemodeldeployment'``, or a dynamic group whose
+  matching rule names ``resource.type='datasciencemodeldeployment'``) reads the objects
+  of a model by reference.
+* "Bring Your Own Container" (:data:`~oci_tei.contract._sources.BYOC_DOC`): the
+  deployment's principal reads ``repos`` to pull its image; OCI's own example narrows
+  the statement with ``request.operation`` to the three calls a pull makes
+  (:data:`IMAGE_PULL_OPERATIONS`).
+* Logging for model deployments: ``use log-content`` in the log group's compartment.
+* The per-service policy references (:data:`OPERATION_PERMISSIONS`): Data Science
+  (:data:`~oci_tei.contract._sources.DATA_SCIENCE_POLICY_REFERENCE`), Object Storage,
+  Artifacts (OCIR), Logging, Limits and IAM; each entry names its page.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from oci_tei.contract._sources import (
+    ARTIFACTS_POLICY_REFERENCE,
+    BYOC_DOC,
+    DATA_SCIENCE_POLICY_REFERENCE,
+    IAM_POLICY_REFERENCE,
+    LIMITS_POLICY_REFERENCE,
+    LOGGING_POLICY_REFERENCE,
+    MODEL_DEPLOYMENT_POLICIES_DOC,
+    OBJECT_STORAGE_POLICY_REFERENCE,
+)
+
+__all__ = [
+    "CALLER_NEEDS",
+    "DEPLOYMENT_NEEDS",
+    "DEPLOYMENT_PRINCIPAL_TYPE",
+    "IMAGE_PULL_OPERATIONS",
+    "OPERATION_PERMISSIONS",
+    "RESOURCE_FAMILIES",
+    "VERBS",
+    "NeededPermission",
+    "OperationPermission",
+]
+
+#: Verbs in increasing order of power; each includes those before it (Policy Syntax).
+VERBS = ("inspect", "read", "use", "manage")
+
+#: Aggregate resource types and the individual types they include (each service's policy
+#: reference: "Resource-Types"; ``all-resources`` includes every type).
+RESOURCE_FAMILIES: dict[str, frozenset[str]] = {
+    "object-family": frozenset({"buckets", "objects", "objectstorage-namespaces"}),
+    "data-science-family": frozenset(
+        {
+            "data-science-projects",
+            "data-science-notebook-sessions",
+            "data-science-models",
+            "data-science-model-deployments",
+            "data-science-work-requests",
+            "data-science-jobs",
+            "data-science-job-runs",
+        }
+    ),
+    "logging-family": frozenset({"log-groups", "log-content", "unified-configuration"}),
+}
+
+#: ``request.principal.type`` (and a matching rule's ``resource.type``) of a model
+#: deployment's resource principal.
+DEPLOYMENT_PRINCIPAL_TYPE = "datasciencemodeldeployment"
+
+#: The ``request.operation`` values of an image pull from OCIR (BYOC policy example:
+#: ``where ANY {request.operation='ReadDockerRepositoryMetadata',
+#: request.operation='ReadDockerRepositoryManifest', request.operation='PullDockerLayer'}``).
+IMAGE_PULL_OPERATIONS = (
+    "ReadDockerRepositoryMetadata",
+    "ReadDockerRepositoryManifest",
+    "PullDockerLayer",
+)
+
+
+class NeededPermission(NamedTuple):
+    """One permission, as a record.
+
+    Attributes:
+        key: what it is for, as the code names it (``download``, ``pull``, ``logs``...).
+        verb: the least verb that grants it.
+        resource: the resource type.
+        purpose: why it is needed, in words.
+        where: the compartment it is needed in: ``bucket``, ``repository``, ``log-group``
+            or ``deployment`` (the deployment's own compartment).
+        operations: the ``request.operation`` values the calls carry (empty: not listed).
+        source: where OCI says so.
+    """
+
+    key: str
+    verb: str
+    resource: str
+    purpose: str
+    where: str
+    operations: tuple[str, ...] = ()
+    source: str = MODEL_DEPLOYMENT_POLICIES_DOC
+
+
+#: What the deployment's resource principal does while it provisions, in OCI's order.
+DEPLOYMENT_NEEDS: tuple[NeededPermission, ...] = (
+    NeededPermission(
+        "download",
+        "read",
+        "objects",
+        "download the model by reference from its bucket",
+        "bucket",
+        ("GetObject", "HeadObject", "ListObjects"),
+    ),
+    NeededPermission(
+        "pull",
+        "read",
+        "repos",
+        "pull the container image from OCIR",
+        "repository",
+        IMAGE_PULL_OPERATIONS,
+        BYOC_DOC,
+    ),
+    NeededPermission(
+        "logs", "use", "log-content", "write the access and predict logs", "log-group"
+    ),
+)
+
+#: What the user running ``oci-tei deploy`` needs (``create-bucket`` only when it creates it).
+CALLER_NEEDS: tuple[NeededPermission, ...] = (
+    NeededPermission(
+        "create-bucket",
+        "manage",
+        "buckets",
+        "create the bucket",
+        "bucket",
+        ("CreateBucket",),
+        OBJECT_STORAGE_POLICY_REFERENCE,
+    ),
+    NeededPermission(
+        "upload",
+        "manage",
+        "objects",
+        "upload the model files to the bucket",
+        "bucket",
+        ("PutObject",),
+        OBJECT_STORAGE_POLICY_REFERENCE,
+    ),
+    NeededPermission(
+        "model", "manage", "data-science-models", "create the model by reference", "deployment"
+    ),
+    NeededPermission(
+        "deployment",
+        "manage",
+        "data-science-model-deployments",
+        "create and manage the model deployment",
+        "deployment",
+    ),
+)
+
+
+class OperationPermission(NamedTuple):
+    """What one API operation needs, as the service's policy reference lists it.
+
+    Attributes:
+        verb: the least verb whose permissions include the operation's.
+        resource: the individual resource type.
+        permission: the permission name OCI lists for the operation.
+        source: the policy reference page.
+    """
+
+    verb: str
+    resource: str
+    permission: str
+    source: str
+
+
+def _ds(verb: str, resource: str, permission: str) -> OperationPermission:
+    return OperationPermission(verb, resource, permission, DATA_SCIENCE_POLICY_REFERENCE)
+
+
+def _os(verb: str, resource: str, permission: str) -> OperationPermission:
+    return OperationPermission(verb, resource, permission, OBJECT_STORAGE_POLICY_REFERENCE)
+
+
+def _iam(verb: str, resource: str, permission: str) -> OperationPermission:
+    return OperationPermission(verb, resource, permission, IAM_POLICY_REFERENCE)
+
+
+#: API operation -> what it needs. Verbs follow each reference's "Details for Verb +
+#: Resource-Type Combinations" tables (the verb at which the permission first appears).
+OPERATION_PERMISSIONS: dict[str, OperationPermission] = {
+    # Data Science
+    "CreateProject": _ds("manage", "data-science-projects", "DATA_SCIENCE_PROJECT_CREATE"),
+    "GetProject": _ds("read", "data-science-projects", "DATA_SCIENCE_PROJECT_READ"),
+    "ListProjects": _ds("inspect", "data-science-projects", "DATA_SCIENCE_PROJECT_INSPECT"),
+    "CreateModel": _ds("manage", "data-science-models", "DATA_SCIENCE_MODEL_CREATE"),
+    "GetModel": _ds("read", "data-science-models", "DATA_SCIENCE_MODEL_READ"),
+    "ListModels": _ds("inspect", "data-science-models", "DATA_SCIENCE_MODEL_INSPECT"),
+    "UpdateModel": _ds("use", "data-science-models", "DATA_SCIENCE_MODEL_UPDATE"),
+    "DeleteModel": _ds("manage", "data-science-models", "DATA_SCIENCE_MODEL_DELETE"),
+    "ActivateModel": _ds("use", "data-science-models", "DATA_SCIENCE_MODEL_UPDATE"),
+    "DeactivateModel": _ds("use", "data-science-models", "DATA_SCIENCE_MODEL_UPDATE"),
+    "CreateModelArtifact": _ds("manage", "data-science-models", "DATA_SCIENCE_MODEL_CREATE"),
+    "GetModelArtifactContent": _ds("read", "data-science-models", "DATA_SCIENCE_MODEL_READ"),
+    "HeadModelArtifact": _ds("read", "data-science-models", "DATA_SCIENCE_MODEL_READ"),
+    "GetModelProvenance": _ds("read", "data-science-models", "DATA_SCIENCE_MODEL_READ"),
+    "CreateModelProvenance": _ds("manage", "data-science-models", "DATA_SCIENCE_MODEL_CREATE"),
+    "UpdateModelProvenance": _ds("use", "data-science-models", "DATA_SCIENCE_MODEL_UPDATE"),
+    "CreateModelDeployment": _ds(
+        "manage", "data-science-model-deployments", "DATA_SCIENCE_MODEL_DEPLOYMENT_CREATE"
+    ),
+    "GetModelDeployment": _ds(
+        "read", "data-science-model-deployments", "DATA_SCIENCE_MODEL_DEPLOYMENT_READ"
+    ),
+    "ListModelDeployments": _ds(
+        "inspect", "data-science-model-deployments", "DATA_SCIENCE_MODEL_DEPLOYMENT_INSPECT"
+    ),
+    "UpdateModelDeployment": _ds(
+        "use", "data-science-model-deployments", "DATA_SCIENCE_MODEL_DEPLOYMENT_UPDATE"
+    ),
+    "ActivateModelDeployment": _ds(
+        "use", "data-science-model-deployments", "DATA_SCIENCE_MODEL_DEPLOYMENT_UPDATE"
+    ),
+    "DeactivateModelDeployment": _ds(
+        "use", "data-science-model-deployments", "DATA_SCIENCE_MODEL_DEPLOYMENT_UPDATE"
+    ),
+    "DeleteModelDeployment": _ds(
+        "manage", "data-science-model-deployments", "DATA_SCIENCE_MODEL_DEPLOYMENT_DELETE"
+    ),
+    "ListModelDeploymentShapes": _ds(
+        "inspect", "data-science-projects", "DATA_SCIENCE_PROJECT_INSPECT"
+    ),
+    "GetWorkRequest": _ds(
+        "inspect", "data-science-work-requests", "DATA_SCIENCE_WORK_REQUEST_INSPECT"
+    ),
+    "ListWorkRequests": _ds(
+        "inspect", "data-science-work-requests", "DATA_SCIENCE_WORK_REQUEST_INSPECT"
+    ),
+    "ListWorkRequestErrors": _ds(
+        "inspect", "data-science-work-requests", "DATA_SCIENCE_WORK_REQUEST_INSPECT"
+    ),
+    "ListWorkRequestLogs": _ds(
+        "inspect", "data-science-work-requests", "DATA_SCIENCE_WORK_REQUEST_INSPECT"
+    ),
+    # Object Storage
+    "GetNamespace": _os("inspect", "objectstorage-namespaces", "OBJECTSTORAGE_NAMESPACE_READ"),
+    "CreateBucket": _os("manage", "buckets", "BUCKET_CREATE"),
+    "ListBuckets": _os("inspect", "buckets", "BUCKET_INSPECT"),
+    "GetBucket": _os("read", "buckets", "BUCKET_READ"),
+    "HeadBucket": _os("inspect", "buckets", "BUCKET_INSPECT"),
+    "UpdateBucket": _os("use", "buckets", "BUCKET_UPDATE"),
+    "ListObjects": _os("inspect", "objects", "OBJECT_INSPECT"),
+    "ListObjectVersions": _os("inspect", "objects", "OBJECT_INSPECT"),
+    "HeadObject": _os("read", "objects", "OBJECT_READ"),
+    "GetObject": _os("read", "objects", "OBJECT_READ"),
+    "PutObject": _os("manage", "objects", "OBJECT_CREATE"),
+    "DeleteObject": _os("manage", "objects", "OBJECT_DELETE"),
+    "CreateMultipartUpload": _os("manage", "objects", "OBJECT_CREATE"),
+    "UploadPart": _os("manage", "objects", "OBJECT_CREATE"),
+    "CommitMultipartUpload": _os("manage", "objects", "OBJECT_CREATE"),
+    "AbortMultipartUpload": _os("manage", "objects", "OBJECT_DELETE"),
+    "ListMultipartUploadParts": _os("inspect", "objects", "OBJECT_INSPECT"),
+    # Artifacts (OCIR)
+    "ListContainerRepositories": OperationPermission(
+        "inspect", "repos", "REPOSITORY_INSPECT", ARTIFACTS_POLICY_REFERENCE
+    ),
+    "ListContainerImages": OperationPermission(
+        "inspect", "repos", "REPOSITORY_INSPECT", ARTIFACTS_POLICY_REFERENCE
+    ),
+    # Limits
+    "GetResourceAvailability": OperationPermission(
+        "inspect", "resource-availability", "RESOURCE_AVAILABILITY_READ", LIMITS_POLICY_REFERENCE
+    ),
+    # Logging
+    "GetLogGroup": OperationPermission(
+        "read", "log-groups", "LOG_GROUP_READ", LOGGING_POLICY_REFERENCE
+    ),
+    "GetLog": OperationPermission("read", "log-groups", "LOG_GROUP_READ", LOGGING_POLICY_REFERENCE),
+    # IAM reads (writes are the tenancy administrator's, see the emulator's docs)
+    "GetTenancy": _iam("inspect", "tenancies", "TENANCY_INSPECT"),
+    "ListRegionSubscriptions": _iam("inspect", "tenancies", "TENANCY_INSPECT"),
+    "GetUser": _iam("read", "users", "USER_READ"),
+    "GetCompartment": _iam("inspect", "compartments", "COMPARTMENT_INSPECT"),
+    "ListCompartments": _iam("inspect", "compartments", "COMPARTMENT_INSPECT"),
+    "ListPolicies": _iam("inspect", "policies", "POLICY_READ"),
+    "GetGroup": _iam("read", "groups", "GROUP_READ"),
+    "ListGroups": _iam("inspect", "groups", "GROUP_INSPECT"),
+    "ListUserGroupMemberships": _iam("inspect", "groups", "GROUP_INSPECT"),
+    "ListDynamicGroups": _iam("inspect", "dynamic-groups", "DYNAMIC_GROUP_INSPECT"),
+}

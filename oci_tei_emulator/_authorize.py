@@ -1,0 +1,285 @@
+"""Strict mode authorizes every operation, in one place, before its handler runs.
+
+:data:`ROUTES` maps each served route (method and path pattern) to the API operation it
+is; :data:`oci_tei.contract._permissions.OPERATION_PERMISSIONS` says what that operation
+needs (verb, resource type, permission; each row cites its policy reference). The
+middleware finds the compartment the operation acts in (a create body's or a list's
+``compartmentId``, the resource's own compartment, the bucket's, or the tenancy), answers
+404 NotAuthorizedOrNotFound when that compartment does not exist or no policy grants the
+need, and lets the handler run otherwise. A decision that depends on a statement the
+emulator's evaluator cannot read is answered 501 ``CannotEvaluatePolicy`` naming the
+statement, never as a denial.
+
+Not authorized, by design: the Identity writes (CreateCompartment, CreatePolicy,
+CreateGroup, AddUserToGroup, CreateDynamicGroup) — the emulator's callers administer its
+tenancy, as OCI's Administrators group does; the instance-metadata and federation
+endpoints (they issue the credentials that signing needs); the predict gateway
+(``/{ocid}/predict``; not yet authorized, see docs/emulator-fidelity.md). An open
+(non-strict) tenancy skips all of this.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from oci_tei.contract._permissions import OPERATION_PERMISSIONS
+from oci_tei_emulator._context import logger
+from oci_tei_emulator._datascience import STATE
+from oci_tei_emulator._errors import OCIError, not_authenticated, not_found
+from oci_tei_emulator._gateway import CONTEXT
+from oci_tei_emulator._objectstorage import STORE
+from oci_tei_emulator._policy import Requirement
+from oci_tei_emulator._signature import SignatureError, SignedRequest
+from oci_tei_emulator._tenancy import TENANCY, TenancyState
+
+__all__ = ["ADMINISTRATION", "ROUTES", "UNAUTHORIZED_PREFIXES", "authorize_middleware"]
+
+_DS = "/20190101"
+_ID = "/20160918"
+_ART = "/20160918/container"
+_OBJ = "/n/{ns}/b/{bucket}"
+
+#: (method, route pattern as registered) -> API operation.
+ROUTES: dict[tuple[str, str], str] = {
+    ("POST", f"{_DS}/projects"): "CreateProject",
+    ("GET", f"{_DS}/projects"): "ListProjects",
+    ("GET", f"{_DS}/projects/{{id}}"): "GetProject",
+    ("POST", f"{_DS}/models"): "CreateModel",
+    ("GET", f"{_DS}/models"): "ListModels",
+    ("GET", f"{_DS}/models/{{id}}"): "GetModel",
+    ("PUT", f"{_DS}/models/{{id}}"): "UpdateModel",
+    ("DELETE", f"{_DS}/models/{{id}}"): "DeleteModel",
+    ("POST", f"{_DS}/models/{{id}}/actions/{{action}}"): "ActivateModel",
+    ("POST", f"{_DS}/models/{{id}}/artifact"): "CreateModelArtifact",
+    ("PUT", f"{_DS}/models/{{id}}/artifact"): "CreateModelArtifact",
+    ("GET", f"{_DS}/models/{{id}}/artifact/content"): "GetModelArtifactContent",
+    ("HEAD", f"{_DS}/models/{{id}}/artifact/content"): "HeadModelArtifact",
+    ("GET", f"{_DS}/models/{{id}}/provenance"): "GetModelProvenance",
+    ("POST", f"{_DS}/models/{{id}}/provenance"): "CreateModelProvenance",
+    ("PUT", f"{_DS}/models/{{id}}/provenance"): "UpdateModelProvenance",
+    ("POST", f"{_DS}/modelDeployments"): "CreateModelDeployment",
+    ("GET", f"{_DS}/modelDeployments"): "ListModelDeployments",
+    ("GET", f"{_DS}/modelDeployments/{{id}}"): "GetModelDeployment",
+    ("PUT", f"{_DS}/modelDeployments/{{id}}"): "UpdateModelDeployment",
+    ("DELETE", f"{_DS}/modelDeployments/{{id}}"): "DeleteModelDeployment",
+    ("POST", f"{_DS}/modelDeployments/{{id}}/actions/activate"): "ActivateModelDeployment",
+    ("POST", f"{_DS}/modelDeployments/{{id}}/actions/deactivate"): "DeactivateModelDeployment",
+    ("GET", f"{_DS}/modelDeploymentShapes"): "ListModelDeploymentShapes",
+    ("GET", f"{_DS}/workRequests"): "ListWorkRequests",
+    ("GET", f"{_DS}/workRequests/{{id}}"): "GetWorkRequest",
+    ("GET", f"{_DS}/workRequests/{{id}}/errors"): "ListWorkRequestErrors",
+    ("GET", f"{_DS}/workRequests/{{id}}/logs"): "ListWorkRequestLogs",
+    ("GET", "/n"): "GetNamespace",
+    ("GET", "/n/"): "GetNamespace",
+    ("POST", "/n/{ns}/b"): "CreateBucket",
+    ("POST", "/n/{ns}/b/"): "CreateBucket",
+    ("GET", "/n/{ns}/b"): "ListBuckets",
+    ("GET", "/n/{ns}/b/"): "ListBuckets",
+    ("GET", _OBJ): "GetBucket",
+    ("HEAD", _OBJ): "HeadBucket",
+    ("POST", _OBJ): "UpdateBucket",
+    ("GET", f"{_OBJ}/o"): "ListObjects",
+    ("GET", f"{_OBJ}/o/"): "ListObjects",
+    ("PUT", f"{_OBJ}/o/{{object}}"): "PutObject",
+    ("GET", f"{_OBJ}/o/{{object}}"): "GetObject",
+    ("HEAD", f"{_OBJ}/o/{{object}}"): "HeadObject",
+    ("DELETE", f"{_OBJ}/o/{{object}}"): "DeleteObject",
+    ("GET", f"{_OBJ}/objectversions"): "ListObjectVersions",
+    ("POST", f"{_OBJ}/u"): "CreateMultipartUpload",
+    ("PUT", f"{_OBJ}/u/{{object}}"): "UploadPart",
+    ("POST", f"{_OBJ}/u/{{object}}"): "CommitMultipartUpload",
+    ("DELETE", f"{_OBJ}/u/{{object}}"): "AbortMultipartUpload",
+    ("GET", f"{_OBJ}/u/{{object}}"): "ListMultipartUploadParts",
+    ("GET", f"{_ART}/repositories"): "ListContainerRepositories",
+    ("GET", f"{_ART}/images"): "ListContainerImages",
+    ("GET", "/20190729/services/{service}/limits/{limit}/resourceAvailability"): (
+        "GetResourceAvailability"
+    ),
+    ("GET", "/20200531/logGroups/{group}"): "GetLogGroup",
+    ("GET", "/20200531/logGroups/{group}/logs/{log}"): "GetLog",
+    ("GET", f"{_ID}/tenancies/{{id}}"): "GetTenancy",
+    ("GET", f"{_ID}/tenancies/{{id}}/regionSubscriptions"): "ListRegionSubscriptions",
+    ("GET", f"{_ID}/users/{{id}}"): "GetUser",
+    ("GET", f"{_ID}/compartments/{{id}}"): "GetCompartment",
+    ("GET", f"{_ID}/compartments"): "ListCompartments",
+    ("GET", f"{_ID}/policies"): "ListPolicies",
+    ("GET", f"{_ID}/groups"): "ListGroups",
+    ("GET", f"{_ID}/groups/{{id}}"): "GetGroup",
+    ("GET", f"{_ID}/userGroupMemberships"): "ListUserGroupMemberships",
+    ("GET", f"{_ID}/dynamicGroups"): "ListDynamicGroups",
+}
+#: Identity writes: the tenancy's administration, not authorized (see the module doc).
+ADMINISTRATION: dict[tuple[str, str], str] = {
+    ("POST", f"{_ID}/compartments"): "CreateCompartment",
+    ("POST", f"{_ID}/policies"): "CreatePolicy",
+    ("POST", f"{_ID}/groups"): "CreateGroup",
+    ("POST", f"{_ID}/userGroupMemberships"): "AddUserToGroup",
+    ("POST", f"{_ID}/dynamicGroups"): "CreateDynamicGroup",
+}
+#: Paths the middleware leaves to their handlers (credentials, the predict gateway).
+UNAUTHORIZED_PREFIXES = ("/opc/", "/v1/x509", "/{ocid}", "/{tail")
+
+#: Operations whose body names the compartment the resource is created in.
+_CREATES = ("CreateProject", "CreateModel", "CreateModelDeployment", "CreateBucket")
+#: Operations on the tenancy itself (Identity, Logging's declared log groups).
+_TENANCY_OPS = (
+    "GetNamespace",
+    "GetTenancy",
+    "ListRegionSubscriptions",
+    "GetUser",
+    "ListGroups",
+    "GetGroup",
+    "ListUserGroupMemberships",
+    "ListDynamicGroups",
+    "GetLogGroup",
+    "GetLog",
+)
+
+
+def operation_of(request: web.Request) -> str | None:
+    """The API operation a request is, or None when the table does not list it.
+
+    Routes are matched by their canonical pattern (``{object:.+}`` reads ``{object}``).
+    """
+    resource = request.match_info.route.resource
+    if resource is None:
+        return None
+    return ROUTES.get((request.method, resource.canonical))
+
+
+def _signed_principal(request: web.Request) -> Any:
+    """Who signed the request: its headers' signature, checked before the body is read.
+
+    The handler still checks the body against ``x-content-sha256`` and ``content-length``.
+    """
+    headers = request.headers
+    try:
+        digest = base64.b64decode(headers.get("x-content-sha256", ""), validate=True)
+    except (binascii.Error, ValueError):
+        digest = b""
+    signed = SignedRequest(
+        method=request.method,
+        target=request.raw_path,
+        headers=headers,
+        body_length=int(headers.get("content-length") or 0),
+        body_sha256=digest,
+    )
+    try:
+        return request.app[CONTEXT].verifier.verify(signed, body_headers_optional=True)
+    except SignatureError as exc:
+        raise not_authenticated(str(exc)) from None
+
+
+async def _compartment(
+    request: web.Request, operation: str, state: TenancyState
+) -> tuple[str | None, dict[str, str]]:
+    """The compartment the operation acts in (None: the resource does not exist) and targets."""
+    info = request.match_info
+    if operation in _TENANCY_OPS:
+        return state.config.tenancy_id, {}
+    if operation in _CREATES:
+        try:
+            body = json.loads(await request.read() or b"{}")
+        except ValueError:
+            body = {}
+        compartment = body.get("compartmentId") if isinstance(body, dict) else None
+        if not compartment:
+            return None, {}  # the handler answers 400 for the missing field
+        target = {"target.bucket.name": str(body.get("name", ""))} if "Bucket" in operation else {}
+        return _existing(state, str(compartment), operation), target
+    if "bucket" in info:
+        try:
+            bucket = request.app[STORE].bucket(info["ns"], info["bucket"])
+        except OCIError:
+            return None, {}
+        return bucket.compartment_id, {"target.bucket.name": info["bucket"]}
+    if "id" in info and info.route.resource is not None:
+        return _resource_compartment(request, operation, info["id"], state), {}
+    compartment = request.query.get("compartmentId")
+    if compartment:
+        return _existing(state, compartment, operation), {}
+    return None, {}
+
+
+def _existing(state: TenancyState, compartment: str, operation: str) -> str:
+    if state.compartment(compartment) is None:
+        raise OCIError(
+            404,
+            "NotAuthorizedOrNotFound",
+            f"Authorization failed or requested compartment {compartment} not found ({operation}).",
+        )
+    return compartment
+
+
+def _resource_compartment(
+    request: web.Request, operation: str, ocid: str, state: TenancyState
+) -> str | None:
+    if operation == "GetCompartment":
+        found = state.compartment(ocid)
+        return None if found is None else str(found.id)
+    ds = request.app[STATE]
+    if "WorkRequest" in operation:
+        record = ds.work_requests.get(ocid)
+        return None if record is None else record.request.compartment_id
+    for store in (ds.deployments, ds.projects):
+        if ocid in store:
+            return str(store[ocid].compartment_id)
+    if ocid in ds.models:
+        return str(ds.models[ocid].model.compartment_id)
+    return None
+
+
+@web.middleware
+async def authorize_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """In a strict tenancy, authorize the request's operation before its handler runs."""
+    state: TenancyState = request.app[TENANCY]
+    if not state.strict:
+        return await handler(request)
+    operation = operation_of(request)
+    if operation is None:
+        return await handler(request)
+    need = OPERATION_PERMISSIONS[operation]
+    principal = state.caller(_signed_principal(request))
+    compartment, target = await _compartment(request, operation, state)
+    if compartment is None:
+        return await handler(request)  # nothing to act on: the handler answers (404, 400)
+    if operation == "ActivateModel" and request.match_info.get("action") == "deactivate":
+        operation = "DeactivateModel"
+    decision = state.decide(
+        principal,
+        Requirement(
+            need.verb,
+            need.resource,
+            compartment,
+            permission=need.permission,
+            operation=operation,
+            target=target,
+        ),
+    )
+    if decision.allowed:
+        return await handler(request)
+    if decision.undecided:
+        message = (
+            f"{operation} needs {need.verb} {need.resource} ({need.permission}) in "
+            f"{state.tree().path(compartment)}; {decision.explain()}. This is the emulator's "
+            "limit, not an IAM denial."
+        )
+        logger.warning("%s", message)
+        raise OCIError(501, "CannotEvaluatePolicy", message)
+    logger.info(
+        "%s refused: %s may not %s %s in %s",
+        operation,
+        principal.id,
+        need.verb,
+        need.resource,
+        compartment,
+    )
+    raise not_found(f"{need.resource} ({operation}: no policy grants {need.verb} {need.resource})")
