@@ -221,9 +221,7 @@ def _mode(emulator: Emulator) -> str:
     )
 
 
-def usage(
-    emulator: Emulator, config_file: Path | None = None, rp_env: Path | None = None
-) -> str:
+def usage(emulator: Emulator, config_file: Path | None = None, rp_env: Path | None = None) -> str:
     """The banner: where the emulator listens and how to point the SDKs at it."""
     url = emulator.url
     trusted = ", ".join(emulator.trusted_fingerprints)

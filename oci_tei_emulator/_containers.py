@@ -206,7 +206,7 @@ def image_tei_version(image: str) -> str | None:
     """
     tail = image.rsplit("/", 1)[-1].split("@", 1)[0]
     tag = tail.split(":", 1)[1] if ":" in tail else ""
-    for prefix, _family in _TAG_FAMILIES:
+    for prefix in (*CPU_PREFIXES, *BUILD_CAP_BY_PREFIX):
         if tag.startswith(prefix):
             tag = tag[len(prefix) :]
             break

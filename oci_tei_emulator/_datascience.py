@@ -727,7 +727,7 @@ async def _activate(
         spec = await asyncio.to_thread(_spec, request, deployment, record)
         record.log(f"Starting container {spec.image} on {spec.shape}")
         record.progress("IN_PROGRESS", 50.0)
-        container = await containers.start(deployment.id, spec)
+        container = await _start_container(containers, deployment.id, spec)
     except ContainerError as exc:
         if previous is not None:
             deployment.model_deployment_configuration_details = previous
@@ -752,6 +752,24 @@ async def _activate(
     record.log(f"Container is healthy on port {spec.server_port}")
     record.log("Model deployment is active")
     record.progress("SUCCEEDED", 100.0)
+
+
+async def _start_container(containers: ContainerManager, key: str, spec: ContainerSpec) -> Any:
+    """Start the container; a fault of the emulator's own fails the deployment, saying so.
+
+    Without this an unexpected exception ends the activation task silently and the
+    deployment stays CREATING forever.
+    """
+    try:
+        return await containers.start(key, spec)
+    except ContainerError:
+        raise
+    except Exception as exc:
+        logger.exception("starting the container of %s", key)
+        raise ContainerError(
+            f"the emulator failed to start the container ({type(exc).__name__}: {exc}); "
+            "this is the emulator's fault, not the deployment's"
+        ) from exc
 
 
 async def _deactivate(

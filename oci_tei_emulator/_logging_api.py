@@ -15,7 +15,7 @@ answers for it), as before.
 
 from __future__ import annotations
 
-__all__ = ["LOGGING", "LoggingState", "add_routes"]
+__all__ = ["LOGGING", "LoggingState", "add_routes", "log_group_compartment"]
 
 import threading
 from dataclasses import dataclass, field
@@ -45,6 +45,15 @@ class LoggingState:
 
 
 LOGGING = web.AppKey("oci_tei_logging", LoggingState)
+
+
+def log_group_compartment(app: web.Application, group_id: str) -> str | None:
+    """The compartment of a log group made with CreateLogGroup (None: not made here)."""
+    if LOGGING not in app:
+        return None
+    with app[LOGGING].lock:
+        group = app[LOGGING].groups.get(group_id)
+    return None if group is None else str(group.compartment_id)
 
 
 def _models() -> Any:

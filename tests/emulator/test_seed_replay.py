@@ -139,9 +139,11 @@ def seed(tmp_path: Path) -> Iterator[Seed]:
         "--write-config", str(config_dir), "--write-rp-env", str(rp_file),
         "--data-dir", str(tmp_path / "data"),
     ]  # fmt: skip
+    log = (tmp_path / "emulate.log").open("w")
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
+        stderr=log,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1", "HF_HUB_OFFLINE": "1"},
     )
@@ -159,6 +161,9 @@ def seed(tmp_path: Path) -> Iterator[Seed]:
     finally:
         process.terminate()
         process.wait(timeout=60)
+        log.close()
+        # What the emulator said (container starts, refusals), shown when the test fails.
+        print((tmp_path / "emulate.log").read_text()[-5000:])
 
 
 def _admin_prepares_the_tenancy(seed: Seed) -> str:
@@ -296,7 +301,7 @@ def test_the_seed_replays_verbatim(seed: Seed, model_dir: Path, monkeypatch, res
 
     signer = ads.common.auth.default_signer()["signer"]
     ds = oci.data_science.DataScienceClient({}, signer=signer, service_endpoint=seed.url)
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 600
     while (
         state := ds.get_model_deployment(deployment.model_deployment_id).data
     ).lifecycle_state in ("CREATING",):
