@@ -26,9 +26,9 @@ from oci_tei.contract._permissions import (
     NeededPermission,
 )
 from oci_tei_emulator._context import logger
-from oci_tei_emulator._logging_api import log_group_compartment
 from oci_tei_emulator._errors import OCIError
 from oci_tei_emulator._limits_api import deployments_of, instances_of, units, used
+from oci_tei_emulator._logging_api import log_group_compartment
 from oci_tei_emulator._objectstorage import STORE
 from oci_tei_emulator._policy import Decision, Principal, Requirement
 from oci_tei_emulator._references import referenced_buckets
