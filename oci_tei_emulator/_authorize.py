@@ -14,7 +14,9 @@ Not authorized, by design: the Identity writes (CreateCompartment, CreatePolicy,
 CreateGroup, AddUserToGroup, CreateDynamicGroup) — the emulator's callers administer its
 tenancy, as OCI's Administrators group does; the instance-metadata and federation
 endpoints (they issue the credentials that signing needs); the predict gateway
-(``/{ocid}/predict``; not yet authorized, see docs/emulator-fidelity.md). An open
+(``/{ocid}/predict``; not yet authorized, see docs/emulator-fidelity.md); Logging's
+GetWorkRequest, SearchLogs and SearchResources (not yet authorized: their scope is the
+work request's, the query's and each result's, see docs/emulator-services.md). An open
 (non-strict) tenancy skips all of this.
 """
 
@@ -33,6 +35,7 @@ from oci_tei_emulator._context import logger
 from oci_tei_emulator._datascience import STATE
 from oci_tei_emulator._errors import OCIError, not_authenticated, not_found
 from oci_tei_emulator._gateway import CONTEXT
+from oci_tei_emulator._logging_api import log_group_compartment
 from oci_tei_emulator._objectstorage import STORE
 from oci_tei_emulator._policy import Requirement
 from oci_tei_emulator._signature import SignatureError, SignedRequest
@@ -75,6 +78,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", f"{_DS}/workRequests/{{id}}"): "GetWorkRequest",
     ("GET", f"{_DS}/workRequests/{{id}}/errors"): "ListWorkRequestErrors",
     ("GET", f"{_DS}/workRequests/{{id}}/logs"): "ListWorkRequestLogs",
+    ("DELETE", f"{_DS}/workRequests/{{id}}"): "CancelWorkRequest",
+    ("POST", f"{_DS}/models/{{id}}/actions/changeCompartment"): "ChangeModelCompartment",
+    ("POST", f"{_DS}/modelDeployments/{{id}}/actions/changeCompartment"): (
+        "ChangeModelDeploymentCompartment"
+    ),
     ("GET", "/n"): "GetNamespace",
     ("GET", "/n/"): "GetNamespace",
     ("POST", "/n/{ns}/b"): "CreateBucket",
@@ -96,6 +104,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", f"{_OBJ}/u/{{object}}"): "CommitMultipartUpload",
     ("DELETE", f"{_OBJ}/u/{{object}}"): "AbortMultipartUpload",
     ("GET", f"{_OBJ}/u/{{object}}"): "ListMultipartUploadParts",
+    ("GET", f"{_OBJ}/u"): "ListMultipartUploads",
+    ("DELETE", _OBJ): "DeleteBucket",
     ("GET", f"{_ART}/repositories"): "ListContainerRepositories",
     ("GET", f"{_ART}/images"): "ListContainerImages",
     ("GET", "/20190729/services/{service}/limits/{limit}/resourceAvailability"): (
@@ -103,6 +113,12 @@ ROUTES: dict[tuple[str, str], str] = {
     ),
     ("GET", "/20200531/logGroups/{group}"): "GetLogGroup",
     ("GET", "/20200531/logGroups/{group}/logs/{log}"): "GetLog",
+    ("POST", "/20200531/logGroups"): "CreateLogGroup",
+    ("GET", "/20200531/logGroups"): "ListLogGroups",
+    ("DELETE", "/20200531/logGroups/{group}"): "DeleteLogGroup",
+    ("POST", "/20200531/logGroups/{group}/logs"): "CreateLog",
+    ("GET", "/20200531/logGroups/{group}/logs"): "ListLogs",
+    ("DELETE", "/20200531/logGroups/{group}/logs/{log}"): "DeleteLog",
     ("GET", f"{_ID}/tenancies/{{id}}"): "GetTenancy",
     ("GET", f"{_ID}/tenancies/{{id}}/regionSubscriptions"): "ListRegionSubscriptions",
     ("GET", f"{_ID}/users/{{id}}"): "GetUser",
@@ -126,7 +142,13 @@ ADMINISTRATION: dict[tuple[str, str], str] = {
 UNAUTHORIZED_PREFIXES = ("/opc/", "/v1/x509", "/{ocid}", "/{tail")
 
 #: Operations whose body names the compartment the resource is created in.
-_CREATES = ("CreateProject", "CreateModel", "CreateModelDeployment", "CreateBucket")
+_CREATES = (
+    "CreateProject",
+    "CreateModel",
+    "CreateModelDeployment",
+    "CreateBucket",
+    "CreateLogGroup",
+)
 #: Operations on the tenancy itself (Identity, Logging's declared log groups).
 _TENANCY_OPS = (
     "GetNamespace",
@@ -137,8 +159,6 @@ _TENANCY_OPS = (
     "GetGroup",
     "ListUserGroupMemberships",
     "ListDynamicGroups",
-    "GetLogGroup",
-    "GetLog",
 )
 
 
@@ -193,6 +213,11 @@ async def _compartment(
             return None, {}  # the handler answers 400 for the missing field
         target = {"target.bucket.name": str(body.get("name", ""))} if "Bucket" in operation else {}
         return _existing(state, str(compartment), operation), target
+    if "group" in info:
+        # A log group made with CreateLogGroup acts in its compartment; one declared with
+        # --log (or unknown: the handler answers 404) in the tenancy.
+        found = log_group_compartment(request.app, info["group"])
+        return found or state.config.tenancy_id, {}
     if "bucket" in info:
         try:
             bucket = request.app[STORE].bucket(info["ns"], info["bucket"])
