@@ -99,7 +99,23 @@ def test_strict_deployments_accept_the_logs_made_with_the_logging_api(
 ) -> None:
     emu = emulator(strict=True, compartments={"test": COMPARTMENT})
     logging = _logging(emu, oci_config)
+    # Strict: creating a log group needs a policy (Logging's LOG_GROUP_CREATE).
+    with pytest.raises(oci.exceptions.ServiceError) as info:
+        _log_group_and_logs(logging)
+    assert (info.value.status, info.value.code) == (404, "NotAuthorizedOrNotFound")
+    identity = oci.identity.IdentityClient(
+        oci.config.from_file(str(oci_config)), service_endpoint=emu.url
+    )
+    identity.create_policy(
+        oci.identity.models.CreatePolicyDetails(
+            compartment_id=emu.config.tenancy_id,
+            name="logs",
+            description="logs",
+            statements=["allow group oci-tei-users to manage log-groups in compartment test"],
+        )
+    )
     group, _access, predict = _log_group_and_logs(logging)
+    assert all_items(logging.list_logs, group)
     assert emu.tenancy.log_exists(group, predict)
     assert not emu.tenancy.log_exists(group, "ocid1.log.oc1.iad.other")
 
