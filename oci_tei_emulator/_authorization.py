@@ -175,9 +175,9 @@ def _explain(
     scope = state.tree().path(compartment)
     statement = (
         f"allow any-user to {need.verb} {need.resource} in {scope} where "
-        f"request.principal.type='{DEPLOYMENT_PRINCIPAL_TYPE}'"
+        f"ALL {{request.principal.type='{DEPLOYMENT_PRINCIPAL_TYPE}'}}"
     )
-    what = f"{need.verb} {need.resource}" + (f" ({operation})" if operation else "")
+    what = f"{need.verb} {need.resource}"
     if decision.undecided:
         message = (
             f"the emulator cannot tell whether the model deployment's resource principal may "
@@ -188,7 +188,9 @@ def _explain(
         return message
     return (
         "the model deployment's resource principal is not authorized to "
-        f"{what} (NotAuthorizedOrNotFound); add the policy statement: {statement}"
+        f"{what} (NotAuthorizedOrNotFound)"
+        + (f" for request.operation {operation}" if operation else "")
+        + f"; add the policy statement: {statement}"
     )
 
 

@@ -10,7 +10,9 @@ need, and lets the handler run otherwise. A decision that depends on a statement
 emulator's evaluator cannot read is answered 501 ``CannotEvaluatePolicy`` naming the
 statement, never as a denial.
 
-Not authorized, by design: the Identity writes (CreateCompartment, CreatePolicy,
+Not authorized, by design: GetNamespace (its SDK docstring: it "returns the name of the
+Object Storage namespace for the user making the request", no permission named); the
+Identity writes (CreateCompartment, CreatePolicy,
 CreateGroup, AddUserToGroup, CreateDynamicGroup) — the emulator's callers administer its
 tenancy, as OCI's Administrators group does; the instance-metadata and federation
 endpoints (they issue the credentials that signing needs); the predict gateway
@@ -83,8 +85,6 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", f"{_DS}/modelDeployments/{{id}}/actions/changeCompartment"): (
         "ChangeModelDeploymentCompartment"
     ),
-    ("GET", "/n"): "GetNamespace",
-    ("GET", "/n/"): "GetNamespace",
     ("POST", "/n/{ns}/b"): "CreateBucket",
     ("POST", "/n/{ns}/b/"): "CreateBucket",
     ("GET", "/n/{ns}/b"): "ListBuckets",
@@ -151,7 +151,6 @@ _CREATES = (
 )
 #: Operations on the tenancy itself (Identity, Logging's declared log groups).
 _TENANCY_OPS = (
-    "GetNamespace",
     "GetTenancy",
     "ListRegionSubscriptions",
     "GetUser",
@@ -170,7 +169,10 @@ def operation_of(request: web.Request) -> str | None:
     resource = request.match_info.route.resource
     if resource is None:
         return None
-    return ROUTES.get((request.method, resource.canonical))
+    found = ROUTES.get((request.method, resource.canonical))
+    if found is None and request.method == "HEAD":  # aiohttp serves HEAD with each GET
+        found = ROUTES.get(("GET", resource.canonical))
+    return found
 
 
 def _signed_principal(request: web.Request) -> Any:

@@ -45,6 +45,7 @@ from oci_tei_emulator._errors import OCIError, conflict, invalid_parameter, not_
 from oci_tei_emulator._gateway import CONTEXT
 from oci_tei_emulator._idempotency import Etags, RetryTokens
 from oci_tei_emulator._limits_api import DEPLOYMENTS
+from oci_tei_emulator._lists import listed
 from oci_tei_emulator._objectstorage import STORE, ObjectStore, link_or_copy
 from oci_tei_emulator._paging import page_of
 from oci_tei_emulator._references import reference_description as _reference_description
@@ -416,7 +417,7 @@ async def list_models(request: web.Request) -> web.Response:
         summary = oci.data_science.models.ModelSummary()
         _copy_fields(summary, m)
         summaries.append(summary)
-    return _page(request, summaries)
+    return _page(request, listed(request, "ListModels", summaries))
 
 
 async def create_model_artifact(request: web.Request) -> web.Response:
@@ -535,8 +536,7 @@ async def list_work_requests(request: web.Request) -> web.Response:
         _copy_fields(summary, wr)
         items.append(summary)
     # Time fields sort newest first unless asked otherwise (the API's documented default).
-    items.sort(key=lambda item: item.time_accepted, reverse=q.get("sortOrder") != "ASC")
-    return _page(request, items)
+    return _page(request, listed(request, "ListWorkRequests", items))
 
 
 async def cancel_work_request(request: web.Request) -> web.Response:
@@ -559,13 +559,13 @@ async def cancel_work_request(request: web.Request) -> web.Response:
 async def list_work_request_errors(request: web.Request) -> web.Response:
     """ListWorkRequestErrors (paginated)."""
     _auth(request)
-    return _page(request, list(_work_request(request).errors))
+    return _page(request, listed(request, "ListWorkRequestErrors", _work_request(request).errors))
 
 
 async def list_work_request_logs(request: web.Request) -> web.Response:
     """ListWorkRequestLogs (paginated)."""
     _auth(request)
-    return _page(request, list(_work_request(request).logs))
+    return _page(request, listed(request, "ListWorkRequestLogs", _work_request(request).logs))
 
 
 # -- model deployments ----------------------------------------------------------------------
@@ -925,7 +925,7 @@ async def list_model_deployments(request: web.Request) -> web.Response:
         summary = oci.data_science.models.ModelDeploymentSummary()
         _copy_fields(summary, d)
         items.append(summary)
-    return _page(request, items)
+    return _page(request, listed(request, "ListModelDeployments", items))
 
 
 def _require_state(deployment: Any, allowed: tuple[str, ...], action: str) -> None:
@@ -1121,7 +1121,7 @@ async def list_model_deployment_shapes(request: web.Request) -> web.Response:
         for shape in MODEL_DEPLOYMENT_SHAPES.values()
         if offered is None or shape.name in offered
     ]
-    return _page(request, shapes)
+    return _page(request, listed(request, "ListModelDeploymentShapes", shapes))
 
 
 def add_routes(app: web.Application, containers: ContainerManager) -> None:

@@ -17,6 +17,7 @@ from aiohttp import web
 from oci_tei_emulator._context import EmulatorContext
 from oci_tei_emulator._errors import OCIError, invalid_parameter, not_found
 from oci_tei_emulator._gateway import CONTEXT
+from oci_tei_emulator._lists import listed
 from oci_tei_emulator._policy import rule_problem
 from oci_tei_emulator._tenancy import (
     TENANCY,
@@ -157,7 +158,7 @@ async def list_compartments(request: web.Request) -> web.Response:
             if c.compartment_id
             and (c.compartment_id == parent or (subtree and parent in tree.ancestors(c.id)[1:]))
         ]
-    return _listed(request, items)
+    return _listed(request, listed(request, "ListCompartments", items))
 
 
 async def create_policy(request: web.Request) -> web.Response:
@@ -186,7 +187,7 @@ async def list_policies(request: web.Request) -> web.Response:
     require_compartment(state, compartment)
     with state.lock:
         items = [p for p in state.policies.values() if p.compartment_id == compartment]
-    return _listed(request, items)
+    return _listed(request, listed(request, "ListPolicies", items))
 
 
 async def create_group(request: web.Request) -> web.Response:

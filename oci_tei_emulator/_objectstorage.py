@@ -32,6 +32,7 @@ from typing import Any
 
 from aiohttp import web
 
+from oci_tei.contract._buckets import BUCKET_NAME_PATTERN
 from oci_tei_emulator._context import EmulatorContext, caller_id, new_ocid
 from oci_tei_emulator._errors import OCIError, invalid_parameter, not_found
 from oci_tei_emulator._gateway import CONTEXT
@@ -270,6 +271,11 @@ async def create_bucket(request: web.Request) -> web.Response:
     details = await _read_json(request, "CreateBucketDetails")
     if not details.name or not details.compartment_id:
         raise invalid_parameter("name and compartmentId are required.")
+    if not BUCKET_NAME_PATTERN.match(details.name):  # CreateBucketDetails.name's docstring
+        raise invalid_parameter(
+            f"Invalid bucket name {details.name!r}: valid characters are uppercase or "
+            "lowercase letters, numbers, hyphens, underscores, and periods."
+        )
     if namespace != store.namespace:
         raise not_found("namespace")
     versioning = "Enabled" if details.versioning == "Enabled" else "Disabled"

@@ -255,7 +255,6 @@ OPERATION_PERMISSIONS: dict[str, OperationPermission] = {
         "manage", "data-science-model-deployments", "DATA_SCIENCE_MODEL_DEPLOYMENT_MOVE"
     ),
     # Object Storage
-    "GetNamespace": _os("inspect", "objectstorage-namespaces", "OBJECTSTORAGE_NAMESPACE_READ"),
     "CreateBucket": _os("manage", "buckets", "BUCKET_CREATE"),
     "ListBuckets": _os("inspect", "buckets", "BUCKET_INSPECT"),
     "GetBucket": _os("read", "buckets", "BUCKET_READ"),

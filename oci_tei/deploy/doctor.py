@@ -31,6 +31,8 @@ def run_doctor(args: argparse.Namespace) -> int:
     spec = load(args.spec)
     session = session_from_args(args)
     session.check_region(spec)
-    report = run_preflight(session, spec, resuming=find_deployment(session, spec) is not None)
+    report = run_preflight(
+        session, spec, resuming=find_deployment(session, spec, unreadable_is_none=True) is not None
+    )
     print(report.render())
     return 0 if report.ok else 1

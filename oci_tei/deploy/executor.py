@@ -139,7 +139,7 @@ class DeployExecutor:
         for warning in plan.warnings:
             echo(f"warning: {warning}")
         session.check_region(spec)
-        existing = find_deployment(session, spec)
+        existing = find_deployment(session, spec, unreadable_is_none=preflight)
         if existing is None:
             if preflight:  # a deployment to resume was made already: nothing left to check
                 self.preflight(spec)

@@ -15,8 +15,8 @@ from oci_tei.deploy.image_tags import (
     TEI_REGISTRY,
     expected_architecture,
     tag_architecture,
-    tei_start_refusal,
     tei_image_tag,
+    tei_start_refusal,
 )
 from oci_tei.deploy.shapes import parse_shape
 from oci_tei.deploy.spec import DeploySpec

@@ -49,9 +49,24 @@ def find_deployments(session: DeploySession, spec: DeploySpec) -> list[Any]:
     return sorted(owned, key=lambda item: item.time_created, reverse=True)
 
 
-def find_deployment(session: DeploySession, spec: DeploySpec) -> Any | None:
-    """This spec's newest live deployment (a summary), or None."""
-    found = find_deployments(session, spec)
+def find_deployment(
+    session: DeploySession, spec: DeploySpec, *, unreadable_is_none: bool = False
+) -> Any | None:
+    """This spec's newest live deployment (a summary), or None.
+
+    Args:
+        session: The deploy session.
+        spec: The spec.
+        unreadable_is_none: Take a 404 NotAuthorizedOrNotFound on the list (OCI's answer
+            for a compartment that does not exist or that the caller may not inspect) as
+            "none found": preflight, which runs next, names the missing prerequisite.
+    """
+    try:
+        found = find_deployments(session, spec)
+    except Exception as exc:
+        if unreadable_is_none and getattr(exc, "status", None) == 404:
+            return None
+        raise
     return found[0] if found else None
 
 

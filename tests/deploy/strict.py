@@ -103,12 +103,14 @@ class Strict:
         assert self.env.deployments() == []
 
 
-def prepare(env: DeployEnv, policies: Sequence[str] = POLICIES) -> Strict:
+def prepare(
+    env: DeployEnv, policies: Sequence[str] = POLICIES, reads: Sequence[str] = READS
+) -> Strict:
     """The policies (and the reads deploy needs) in a strict emulator; ADMIN administers it."""
     from tests.fixtures.oci import TENANCY
 
     strict = Strict(env, PROJECT)
-    strict.add_policy(READS, name="oci-tei-reads")
+    strict.add_policy(reads, name="oci-tei-reads")
     if policies:
         strict.add_policy(policies)
     identity = strict.identity()

@@ -17,14 +17,17 @@ import oci
 import pytest
 
 from oci_tei_local import Backend
+from tests.fixtures.oci import TENANCY
 
 from .emulated import COMPARTMENT, DeployEnv
 from .strict import (
+    COMPARTMENT_NAME,
     IMAGE,
     LIMIT,
     POLICIES,
     READ_OBJECTS,
     READ_REPOS,
+    READS,
     USER_DATA_SCIENCE,
     USER_OBJECTS,
     Strict,
@@ -50,9 +53,11 @@ def make_strict(
         if name.startswith("OCI_TEI_DEMO_"):
             monkeypatch.delenv(name)
 
-    def make(policies: tuple[str, ...] = POLICIES, **overrides: Any) -> Strict:
+    def make(
+        policies: tuple[str, ...] = POLICIES, reads: tuple[str, ...] = READS, **overrides: Any
+    ) -> Strict:
         emu = emulator(shared_backends={model_dir: tei_backend}, **strict_settings(**overrides))
-        return prepare(DeployEnv(emu, oci_config, tmp_path), policies)
+        return prepare(DeployEnv(emu, oci_config, tmp_path), policies, reads)
 
     return make
 
@@ -308,10 +313,19 @@ def test_unreadable_policies_are_a_warning(
 def test_an_unreadable_policy_list_is_a_warning(
     make_strict: MakeStrict, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The bucket lives in a compartment whose policies preflight cannot list (404).
-    strict = make_strict()
+    # The bucket lives in a compartment whose policies preflight cannot list (404): the
+    # caller may inspect policies in the tenancy and the demo compartment only (ANY block).
     hidden = "ocid1.compartment.oc1..aaaaaaaahidden"
-    strict.env.object_storage.create_bucket(
+    reads = (
+        *(statement for statement in READS if "policies" not in statement),
+        "allow group oci-tei-users to inspect policies in tenancy where ANY "
+        f"{{target.compartment.id='{TENANCY}', target.compartment.id='{COMPARTMENT}'}}",
+        "allow group oci-tei-users to read object-family in compartment hidden",
+    )
+    strict = make_strict(
+        reads=reads, compartments={COMPARTMENT_NAME: COMPARTMENT, "hidden": hidden}
+    )
+    strict.env.object_storage.create_bucket(  # the administrator makes it
         "emulatorns",
         oci.object_storage.models.CreateBucketDetails(
             name="oci-tei-demo", compartment_id=hidden, versioning="Enabled"
@@ -319,11 +333,8 @@ def test_an_unreadable_policy_list_is_a_warning(
     )
     assert strict.env.cli("doctor", str(strict.spec_file("hidden"))) == 0
     out = capsys.readouterr().out
-    assert (
-        f"warn  iam: deployment's resource principal: read objects in compartment id {hidden}"
-        in out
-    )
-    assert f"policies not readable in compartment id {hidden} (404 NotAuthorizedOrNotFound)" in out
+    assert "warn  iam: deployment's resource principal: read objects in compartment hidden" in out
+    assert "policies not readable in compartment hidden (404 NotAuthorizedOrNotFound)" in out
     assert "ok    iam: you: manage data-science-model-deployments" in out
 
 

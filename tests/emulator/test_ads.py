@@ -144,7 +144,7 @@ def test_ads_deploy_of_unfit_image_fails_with_reason(
     )
     assert len(requests_) == 1
     errors = all_items(ds.list_work_request_errors, requests_[0].id)
-    assert "cannot run on the A10 GPU" in errors[0].message
+    assert "the A10 GPU of shape VM.GPU.A10.1 is 8.6 and TEI refuses to start" in errors[0].message
 
 
 def test_ads_deploy_to_active_then_signed_embeddings(

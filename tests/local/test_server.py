@@ -73,7 +73,7 @@ def test_a_failure_other_than_binding_is_reported_as_itself(
     tei_backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A startup hook that fails (the batcher, say) is no bind failure: say what it was.
-    from oci_tei_local import server as server_module
+    from oci_tei_local import _server as server_module
 
     def build_failing_app(*args: object) -> web.Application:
         app = build_app(*args)  # type: ignore[arg-type]
@@ -118,7 +118,7 @@ def test_max_batch_tokens_below_max_input_length(
 def test_startup_logs_hide_the_api_key(
     tei_backend: Backend, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="oci_tei")
+    caplog.set_level(logging.INFO, logger="oci_tei_local")
     with LocalServer(settings(api_key="very-secret-key"), backend=tei_backend) as server:
         httpx.post(server.url + "/embed", json={"inputs": "x"})
     assert "very-secret-key" not in caplog.text
