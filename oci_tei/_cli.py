@@ -43,49 +43,61 @@ class _Plugin(Protocol):
 
 
 def _deploy() -> _Command:
-    from oci_tei.deploy import cli
+    from oci_tei.deploy import _cli as cli
 
     return _Command(cli.configure_deploy, cli.run_deploy)
 
 
 def _image() -> _Command:
-    from oci_tei.deploy import cli
+    from oci_tei.deploy import _cli as cli
 
     return _Command(cli.configure_image, cli.run_image)
 
 
 def _bandwidth() -> _Command:
-    from oci_tei.deploy import cli
+    from oci_tei.deploy import _cli as cli
 
     return _Command(cli.configure_bandwidth, cli.run_bandwidth)
 
 
 def _doctor() -> _Command:
-    from oci_tei.deploy import doctor
+    from oci_tei.deploy.preflight import _doctor as doctor
 
     return _Command(doctor.configure_doctor, doctor.run_doctor)
 
 
 def _status() -> _Command:
-    from oci_tei.deploy.manage import cli
+    from oci_tei.deploy.manage import _cli as cli
 
     return _Command(cli.configure_status, cli.run_status)
 
 
 def _logs() -> _Command:
-    from oci_tei.deploy.manage import cli
+    from oci_tei.deploy.manage import _cli as cli
 
     return _Command(cli.configure_logs, cli.run_logs)
 
 
 def _scale() -> _Command:
-    from oci_tei.deploy.manage import cli
+    from oci_tei.deploy.manage import _cli as cli
 
     return _Command(cli.configure_scale, cli.run_scale)
 
 
+def _stop() -> _Command:
+    from oci_tei.deploy.manage import _cli as cli
+
+    return _Command(cli.configure_stop, cli.run_stop)
+
+
+def _start() -> _Command:
+    from oci_tei.deploy.manage import _cli as cli
+
+    return _Command(cli.configure_start, cli.run_start)
+
+
 def _delete() -> _Command:
-    from oci_tei.deploy.manage import cli
+    from oci_tei.deploy.manage import _cli as cli
 
     return _Command(cli.configure_delete, cli.run_delete)
 
@@ -101,6 +113,8 @@ _COMMANDS: dict[str, _Row] = {
     "status": _Row("show the state of a spec's deployment", _status),
     "logs": _Row("show a deployment's work-request log", _logs),
     "scale": _Row("change replicas or bandwidth of a deployment", _scale),
+    "stop": _Row("deactivate a deployment this tool created (billing stops)", _stop),
+    "start": _Row("activate a stopped deployment again (same endpoint)", _start),
     "delete": _Row("delete a deployment this tool created", _delete),
     "doctor": _Row("check a spec against OCI before deploying (preflight)", _doctor),
     "image": _Row("put the TEI image into OCIR", _image),

@@ -1,6 +1,6 @@
 """OCI IAM policy statements: parse them and tell whether they grant a permission.
 
-Preflight (:mod:`oci_tei.deploy.preflight`) and the strict emulator share this module, so
+Preflight (:mod:`oci_tei.deploy.preflight._checks`) and the strict emulator share this module, so
 the statements a user is told to add are exactly those the emulator honours. Only the
 forms OCI's policy documentation gives are understood:
 

@@ -1,32 +1,60 @@
-"""One command from a Hugging Face model id to a smoke-tested TEI deployment on OCI.
+"""One command (or one object) from a Hugging Face model id to a smoke-tested TEI deployment on OCI.
 
-The modules, in the order a deploy uses them:
+:class:`Deployment` is the Python API (notebooks); ``oci-tei deploy | status | scale |
+stop | start | delete`` is a thin layer over it. The packages and modules, in the order a
+deploy uses them:
 
-* :mod:`~oci_tei.deploy.spec` — the YAML spec, ``${VAR}`` interpolation
-  (:mod:`~oci_tei.deploy.interpolate`), validation with field-named errors; OCI's own
-  rules come from :mod:`oci_tei.contract`.
-* :mod:`~oci_tei.deploy.shapes`, :mod:`~oci_tei.deploy.image_tags` and
-  :mod:`~oci_tei.deploy.images` — shape -> TEI image tag, OCIR target, ``docker`` commands.
-* :mod:`~oci_tei.deploy.bandwidth` — load-balancer bandwidth advice and shape capacity.
-* :mod:`~oci_tei.deploy.container` and :mod:`~oci_tei.deploy.naming` — TEI command line,
-  environment, names.
-* :mod:`~oci_tei.deploy.plan` — the ordered steps with their inputs (offline).
-* :mod:`~oci_tei.deploy.ads_resources` — the oracle-ads objects, as the seed builds them.
-* :mod:`~oci_tei.deploy.executor` — the pipeline; it only sequences the step modules
-  :mod:`~oci_tei.deploy.download`, :mod:`~oci_tei.deploy.upload`,
-  :mod:`~oci_tei.deploy.model`, :mod:`~oci_tei.deploy.deployment`,
-  :mod:`~oci_tei.deploy.progress` (the wait), :mod:`~oci_tei.deploy.smoke` and
-  :mod:`~oci_tei.deploy.snippets`, sharing a :mod:`~oci_tei.deploy.session` (clients,
-  output, pacing); :mod:`~oci_tei.deploy.lookup` finds a spec's deployment again.
-* :mod:`~oci_tei.deploy.drift` — a live deployment that no longer matches its spec:
-  the difference, and ``--update``.
-* :mod:`~oci_tei.deploy.image_push` — ``oci-tei image`` with docker or podman.
-* :mod:`oci_tei.deploy.manage` — status, logs, scale, delete on a live deployment.
-* :mod:`~oci_tei.deploy.cli` — ``oci-tei deploy | image | bandwidth``.
+* :mod:`oci_tei.deploy.spec` — the YAML spec: interpolation, validation, shape -> image
+  tag, the container's command, names, bandwidth advice (offline).
+* ``_connection`` and ``_session`` — identity, endpoint, the SDK clients every step shares.
+* :mod:`oci_tei.deploy.preflight` — what OCI would fail on (``oci-tei doctor``).
+* :mod:`oci_tei.deploy.steps` — the pipeline: ONE list of step objects (locate, preflight,
+  download, upload, model, deployment, wait, smoke test, snippets) that ``--dry-run``
+  describes and a run executes.
+* :mod:`oci_tei.deploy.manage` — a live deployment: lookup, status, logs, scale, stop and
+  start, delete, drift and ``--update``.
+* ``_api`` — :class:`Deployment`; ``_cli`` — ``oci-tei deploy | image | bandwidth``
+  (``manage._cli`` and ``preflight._doctor`` hold the others); ``_errors`` — the typed
+  errors, exported here.
 
-Importing this package imports nothing heavy; oracle-ads loads only where it is used.
+Adding a pipeline step (an image copy into OCIR, private networking): one
+:class:`~oci_tei.deploy.steps.Step` object placed in
+:data:`~oci_tei.deploy.steps.PIPELINE`; the numbering, ``--dry-run``, resume and
+``--update`` follow (see :mod:`oci_tei.deploy.steps`). Adding a spec field: declare it in
+``spec/_document.py``, then let the step that uses it read it and show it in its
+``describe`` (see :mod:`oci_tei.deploy.spec`).
+
+Importing this package loads the spec model (pydantic, PyYAML) and nothing heavier: the oci
+SDK and oracle-ads load only where a call needs them.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from oci_tei.deploy._api import Deployment, DeploymentStatus
+from oci_tei.deploy._errors import (
+    ArtifactConflictError,
+    DeployError,
+    OwnershipError,
+    SpecError,
+    UnsupportedShapeError,
+    UsageError,
+)
+from oci_tei.deploy.preflight import PreflightError
+from oci_tei.deploy.spec import DeploySpec, load_spec
+from oci_tei.deploy.steps import DeployOutcome, Plan
+
+__all__ = [
+    "ArtifactConflictError",
+    "DeployError",
+    "DeployOutcome",
+    "DeploySpec",
+    "Deployment",
+    "DeploymentStatus",
+    "OwnershipError",
+    "Plan",
+    "PreflightError",
+    "SpecError",
+    "UnsupportedShapeError",
+    "UsageError",
+    "load_spec",
+]

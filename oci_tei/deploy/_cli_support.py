@@ -1,7 +1,10 @@
-"""What the deploy and management subcommands share: error handling, spec and target loading.
+"""What the deploy and management subcommands share: exit statuses, spec, Deployment.
 
-Internal. Imports only the standard library and :mod:`~oci_tei.deploy.connection` at load
-time, so ``oci-tei image`` and ``oci-tei bandwidth`` never import oracle-ads.
+Typed errors become a message and an exit status; the arguments name a spec file and the
+:class:`~oci_tei.deploy.Deployment` to act on.
+
+Internal. Imports only the standard library at load time, so ``oci-tei image`` and
+``oci-tei bandwidth`` never import oracle-ads.
 """
 
 from __future__ import annotations
@@ -12,20 +15,17 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from oci_tei.deploy.connection import connection_from_args
-
 if TYPE_CHECKING:
-    from oci_tei.deploy.session import DeploySession
+    from oci_tei.deploy._api import Deployment
     from oci_tei.deploy.spec import DeploySpec
 
 __all__ = [
     "TARGET_HELP",
     "add_wait_arguments",
+    "deployment",
     "error",
     "guarded",
     "load",
-    "session_from_args",
-    "target",
 ]
 
 TARGET_HELP = "a deploy spec (YAML) or a model deployment OCID"
@@ -39,19 +39,20 @@ def error(message: object) -> None:
 def guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Turn the package's typed errors and OCI service errors into a message and a status.
 
-    Exit status: 0 success, 1 an OCI-side failure, 2 a bad spec or arguments.
+    Exit status: 0 success, 1 an OCI-side failure, 2 a bad spec or arguments
+    (:class:`~oci_tei.deploy.SpecError`, :class:`~oci_tei.deploy.UsageError`).
     """
 
     def run(args: argparse.Namespace) -> int:
         from oci_tei._errors import OCITEIError
-        from oci_tei.deploy.errors import SpecError
+        from oci_tei.deploy._errors import SpecError, UsageError
 
         # oracle-ads turns on INFO logging to stdout when imported (logging.basicConfig);
         # the commands print their own progress, so httpx's line per request stays out.
         logging.getLogger("httpx").setLevel(logging.WARNING)
         try:
             return command(args)
-        except SpecError as exc:
+        except (SpecError, UsageError) as exc:
             error(exc)
             return 2
         except OCITEIError as exc:
@@ -81,22 +82,23 @@ def load(path: str) -> DeploySpec:
     return load_spec(path)
 
 
-def session_from_args(args: argparse.Namespace) -> DeploySession:
-    """A session for the parsed ``--auth``... arguments, printing progress to stdout."""
-    from oci_tei.deploy.session import DeploySession
+def deployment(args: argparse.Namespace, *, attach: bool = False) -> Deployment:
+    """The :class:`~oci_tei.deploy.Deployment` the arguments name, as whom they say.
 
-    return DeploySession(connection_from_args(args))
+    ``SPEC`` builds one from the spec file; with ``attach``, ``TARGET`` (a spec or an OCID)
+    designates a live one.
+    """
+    from oci_tei.deploy._api import Deployment
 
-
-def target(args: argparse.Namespace) -> tuple[DeploySession, Any, DeploySpec | None]:
-    """The session, the deployment record and, when given one, the spec for ``TARGET``."""
-    from oci_tei.deploy.lookup import DEPLOYMENT_OCID_PREFIX, resolve
-
-    session = session_from_args(args)
-    if args.target.startswith(DEPLOYMENT_OCID_PREFIX):
-        return session, resolve(session, args.target), None
-    spec = load(args.target)
-    return session, resolve(session, spec), spec
+    connection = {
+        "auth": args.auth,
+        "profile": args.profile,
+        "config_file": args.config_file,
+        "service_endpoint": args.service_endpoint,
+    }
+    if attach:
+        return Deployment.attach(args.target, **connection)
+    return Deployment(load(args.spec), **connection)
 
 
 def add_wait_arguments(parser: argparse.ArgumentParser, what: str) -> None:

@@ -20,8 +20,8 @@ import yaml
 from oci_tei._auth import AuthSpec
 from oci_tei._cli import main
 from oci_tei._client import EmbeddingClient
-from oci_tei.deploy.connection import Connection
-from oci_tei.deploy.executor import DeployExecutor
+from oci_tei.deploy._connection import Connection
+from oci_tei.deploy.steps import DeployExecutor
 from oci_tei_emulator import Emulator
 from tests.fixtures.oci import all_items
 

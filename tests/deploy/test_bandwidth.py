@@ -9,15 +9,15 @@ import math
 import numpy as np
 import pytest
 
-from oci_tei.deploy.bandwidth import (
+from oci_tei.deploy.spec import (
     TrafficModel,
+    bandwidth_warnings,
     bytes_per_vector,
     max_vectors_per_second,
+    parse_shape,
     recommend_bandwidth_mbps,
     shape_capacity,
 )
-from oci_tei.deploy.plan import bandwidth_warnings
-from oci_tei.deploy.shapes import parse_shape
 
 from .conftest import SpecFactory
 

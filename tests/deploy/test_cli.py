@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from oci_tei._cli import main
-from oci_tei.deploy.ads_resources import build_deployment
+from oci_tei.deploy.spec._ads_resources import build_deployment
 
 from .conftest import CPU_SPEC, REPO, SEED_SPEC, SPEC_ENV
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from oci_tei.deploy.errors import SpecError
-from oci_tei.deploy.plan import build_plan
+from oci_tei.deploy import SpecError
+from oci_tei.deploy.steps import build_plan
 
 from .conftest import SpecFactory
 

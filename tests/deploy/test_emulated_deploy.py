@@ -19,8 +19,7 @@ import pytest
 
 from oci_tei._cli import main
 from oci_tei._client import EmbeddingClient
-from oci_tei.deploy.container import PREDICT_ROUTE
-from oci_tei.deploy.spec import OWNER_TAG, load_spec
+from oci_tei.deploy.spec import OWNER_TAG, PREDICT_ROUTE, load_spec
 
 from .emulated import DEMO_SPEC, HUB_ID, HUB_REVISION, DeployEnv
 

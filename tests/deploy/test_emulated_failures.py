@@ -11,9 +11,9 @@ from pathlib import Path
 import oci
 import pytest
 
-from oci_tei.deploy.errors import DeployError
-from oci_tei.deploy.executor import DeployExecutor
+from oci_tei.deploy import DeployError
 from oci_tei.deploy.spec import load_spec
+from oci_tei.deploy.steps import DeployExecutor
 
 from .emulated import COMPARTMENT, PROJECT, DeployEnv
 

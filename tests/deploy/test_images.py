@@ -5,10 +5,15 @@ from __future__ import annotations
 import pytest
 
 from oci_tei.contract._ocir import parse_ocir_repository
-from oci_tei.deploy.errors import UnsupportedShapeError
-from oci_tei.deploy.image_tags import TEI_REGISTRY, tag_architecture, tei_image_tag
-from oci_tei.deploy.images import choose_image, docker_commands
-from oci_tei.deploy.shapes import parse_shape
+from oci_tei.deploy import UnsupportedShapeError
+from oci_tei.deploy.spec import (
+    TEI_REGISTRY,
+    choose_image,
+    docker_commands,
+    parse_shape,
+    tag_architecture,
+    tei_image_tag,
+)
 
 from .conftest import SpecFactory
 

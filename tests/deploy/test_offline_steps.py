@@ -13,14 +13,20 @@ import oci
 import pytest
 
 from oci_tei._auth import AuthSpec
-from oci_tei.deploy.connection import Connection
-from oci_tei.deploy.download import TEI_FILE_PATTERNS, check_model_dir, resolve_model_dir
-from oci_tei.deploy.errors import DeployError, OwnershipError
-from oci_tei.deploy.lookup import check_owned
-from oci_tei.deploy.progress import backoff
-from oci_tei.deploy.snippets import usage_snippets
+from oci_tei.deploy import DeployError, OwnershipError
+from oci_tei.deploy._connection import Connection
+from oci_tei.deploy._session import backoff
+from oci_tei.deploy.manage import check_owned
 from oci_tei.deploy.spec import ModelSource
-from oci_tei.deploy.upload import LocalFile, expected_md5, list_local_files
+from oci_tei.deploy.steps import (
+    TEI_FILE_PATTERNS,
+    LocalFile,
+    check_model_dir,
+    expected_md5,
+    list_local_files,
+    resolve_model_dir,
+    usage_snippets,
+)
 
 
 def test_bundled_model_resolves_and_is_servable() -> None:

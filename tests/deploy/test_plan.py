@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from oci_tei.deploy.container import container_env, tei_command
-from oci_tei.deploy.download import TEI_FILE_PATTERNS
-from oci_tei.deploy.plan import STEP_KEYS, build_plan
+from oci_tei.deploy.spec import container_env, tei_command
+from oci_tei.deploy.steps import STEP_KEYS, TEI_FILE_PATTERNS, build_plan
 
 from .conftest import SpecFactory
 
@@ -116,7 +115,7 @@ def test_flex_and_autoscaling_inputs(make_spec: SpecFactory) -> None:
 
 
 def test_raised_tei_limits_go_to_tei_and_to_the_client_options(make_spec: SpecFactory) -> None:
-    from oci_tei.deploy.client_options import client_options
+    from oci_tei.deploy.spec import client_options
 
     tei = {
         "max_client_batch_size": 256,

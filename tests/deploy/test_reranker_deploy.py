@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 
 from oci_tei._rerank import RerankClient
-from oci_tei.deploy.container import container_env
-from oci_tei.deploy.plan import build_plan
-from oci_tei.deploy.snippets import usage_snippets
-from oci_tei.deploy.spec import SpecError, load_spec
+from oci_tei.deploy import SpecError
+from oci_tei.deploy.spec import container_env, load_spec
+from oci_tei.deploy.steps import build_plan, usage_snippets
 from tests.fixtures.reranker import server_scores
 
 from .conftest import REPO, SpecFactory

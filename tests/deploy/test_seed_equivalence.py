@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from oci_tei.deploy.ads_resources import MODEL_ID_PLACEHOLDER, build_deployment, build_model
+from oci_tei.deploy.spec._ads_resources import MODEL_ID_PLACEHOLDER, build_deployment, build_model
 
 from .conftest import SPEC_ENV
 

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from oci_tei._errors import ConfigurationError
-from oci_tei.deploy.errors import SpecError, UnsupportedShapeError
-from oci_tei.deploy.interpolate import interpolate
-from oci_tei.deploy.spec import OWNER_TAG, SPEC_HASH_TAG, load_spec
+from oci_tei.deploy import SpecError, UnsupportedShapeError
+from oci_tei.deploy.spec import OWNER_TAG, SPEC_HASH_TAG, interpolate, load_spec
 
 from .conftest import CPU_SPEC, SEED_SPEC, SPEC_ENV, SpecFactory
 
@@ -216,8 +215,7 @@ def test_arm_shape_with_explicit_image_is_accepted(make_spec: SpecFactory) -> No
 
 
 def test_unsupported_shape_error_type(make_spec: SpecFactory) -> None:
-    from oci_tei.deploy.image_tags import tei_image_tag
-    from oci_tei.deploy.shapes import parse_shape
+    from oci_tei.deploy.spec import parse_shape, tei_image_tag
 
     with pytest.raises(UnsupportedShapeError) as caught:
         tei_image_tag(parse_shape("BM.GPU3.8"), "1.5")

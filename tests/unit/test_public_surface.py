@@ -40,6 +40,21 @@ SURFACES = {
             *ERRORS,
         ]
     ),
+    "oci_tei.deploy": [
+        "ArtifactConflictError",
+        "DeployError",
+        "DeployOutcome",
+        "DeploySpec",
+        "Deployment",
+        "DeploymentStatus",
+        "OwnershipError",
+        "Plan",
+        "PreflightError",
+        "SpecError",
+        "UnsupportedShapeError",
+        "UsageError",
+        "load_spec",
+    ],
     "langchain_oci_tei": ["OCITEIEmbeddings", "OCITEIRerank"],
     "llama_index_oci_tei": ["OCITEIEmbedding", "OCITEIRerank"],
 }

@@ -1,0 +1,47 @@
+"""``oci-tei logs``: work requests with their log lines and errors, or the container's logs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oci_tei.deploy._errors import DeployError
+from oci_tei.deploy._session import DeploySession, list_all
+
+__all__ = ["show_container_logs", "work_request_log"]
+
+
+def work_request_log(session: DeploySession, deployment: Any) -> list[str]:
+    """The deployment's work requests with their log lines and errors, oldest first."""
+    client = session.data_science()
+    lines = []
+    requests = list_all(
+        client.list_work_requests, deployment.compartment_id, resource_id=deployment.id
+    )
+    for request in sorted(requests, key=lambda item: item.time_accepted):
+        lines.append(f"{request.operation_type} {request.status} ({request.percent_complete:.0f}%)")
+        for entry in list_all(client.list_work_request_logs, request.id):
+            lines.append(f"  {entry.timestamp} {entry.message}")
+        for error in list_all(client.list_work_request_errors, request.id):
+            lines.append(f"  {error.timestamp} ERROR {error.code}: {error.message}")
+    return lines
+
+
+def show_container_logs(session: DeploySession, deployment: Any, log_type: str, limit: int) -> None:
+    """Print the newest access or predict log records (oracle-ads prints them).
+
+    Raises:
+        DeployError: The deployment sends no such log to OCI Logging.
+    """
+    from ads.model.deployment import ModelDeployment
+
+    logs = deployment.category_log_details
+    if getattr(logs, log_type, None) is None:
+        raise DeployError(
+            f"deployment {deployment.id} has no {log_type} log: set logs.{log_type} "
+            "(log_group_id, log_id) in its spec; `oci-tei logs` without --type shows its "
+            "work requests",
+            step="logs",
+        )
+    session.configure()
+    model_deployment = ModelDeployment.from_id(deployment.id)
+    model_deployment.logs(log_type=log_type).tail(source=deployment.id, limit=limit)

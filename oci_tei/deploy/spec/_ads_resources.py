@@ -1,0 +1,156 @@
+"""The oracle-ads objects for a spec, built exactly as the seed walkthrough builds them.
+
+Building makes no OCI call: the deployment objects are plain builders until ``deploy()``.
+The one exception oracle-ads has, a notebook-session lookup for default shape settings
+when ``NB_SESSION_OCID`` is set, is switched off (every field it would default is set
+from the spec), so ``--dry-run`` stays offline inside OCI notebooks too.
+``DataScienceModel`` builds an OCI client in its constructor (it needs auth), so the model
+is only built by the executing path; the dry run shows its inputs in the plan instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ads.model.deployment import (
+    ModelDeployment,
+    ModelDeploymentContainerRuntime,
+    ModelDeploymentInfrastructure,
+    ModelDeploymentMode,
+)
+
+from oci_tei.deploy.spec._document import DeploySpec
+from oci_tei.deploy.spec._image_choice import choose_image
+from oci_tei.deploy.spec._naming import deployment_description, deployment_display_name
+from oci_tei.deploy.spec._tei_command import INFERENCE_ROUTES, container_env, tei_command
+
+__all__ = [
+    "MODEL_ID_PLACEHOLDER",
+    "build_deployment",
+    "build_infrastructure",
+    "build_model",
+    "build_runtime",
+]
+
+# Stands for the model the deploy creates. It starts with "ocid" on purpose: oracle-ads
+# treats any other model URI as a local path to upload, and OCI rejects this one outright.
+MODEL_ID_PLACEHOLDER = "ocid1.datasciencemodel.oc1..<created-by-oci-tei-deploy>"
+
+
+class _OfflineInfrastructure(ModelDeploymentInfrastructure):  # type: ignore[misc]
+    """``ModelDeploymentInfrastructure`` without the notebook-session default lookup."""
+
+    def _load_default_properties(self) -> dict[str, Any]:
+        # The parent asks OCI for the notebook's shape when NB_SESSION_OCID is set.
+        return {}
+
+
+def build_infrastructure(spec: DeploySpec) -> Any:
+    """The ``ModelDeploymentInfrastructure``: project, compartment, shape, scaling, logs."""
+    infra = spec.infrastructure
+    infrastructure = (
+        _OfflineInfrastructure()
+        .with_project_id(spec.project_id)
+        .with_compartment_id(spec.compartment_id)
+        .with_shape_name(infra.shape)
+        .with_bandwidth_mbps(infra.bandwidth_mbps)
+        .with_replica(infra.replicas)
+    )
+    if infra.ocpus is not None and infra.memory_in_gbs is not None:
+        infrastructure.with_shape_config_details(
+            ocpus=infra.ocpus, memory_in_gbs=infra.memory_in_gbs
+        )
+    if infra.web_concurrency is not None:
+        infrastructure.with_web_concurrency(infra.web_concurrency)
+    if infra.autoscaling is not None:
+        scaling = infra.autoscaling
+        infrastructure.with_auto_scaling(
+            scaling_type=scaling.metric,
+            minimum_instance_count=scaling.min_replicas,
+            maximum_instance_count=scaling.max_replicas,
+            initial_instance_count=infra.replicas,
+            scale_in_threshold=scaling.scale_in_threshold,
+            scale_out_threshold=scaling.scale_out_threshold,
+            cool_down_in_seconds=scaling.cool_down_seconds,
+        )
+    if spec.logs.access is not None:
+        infrastructure.with_access_log(
+            log_group_id=spec.logs.access.log_group_id, log_id=spec.logs.access.log_id
+        )
+    if spec.logs.predict is not None:
+        infrastructure.with_predict_log(
+            log_group_id=spec.logs.predict.log_group_id, log_id=spec.logs.predict.log_id
+        )
+    return infrastructure
+
+
+def build_runtime(spec: DeploySpec, model_id: str) -> Any:
+    """The ``ModelDeploymentContainerRuntime``: image, ports, env, cmd, HTTPS, model, region."""
+    return (
+        ModelDeploymentContainerRuntime()
+        .with_image(choose_image(spec).target)
+        .with_server_port(spec.container.port)
+        .with_health_check_port(spec.container.port)
+        .with_env(container_env(spec))
+        .with_cmd(tei_command(spec))
+        .with_deployment_mode(ModelDeploymentMode.HTTPS)
+        .with_model_uri(model_id)
+        .with_region(spec.region)
+    )
+
+
+def build_deployment(spec: DeploySpec, model_id: str = MODEL_ID_PLACEHOLDER) -> Any:
+    """The ``ModelDeployment``, ready for ``deploy()`` once ``model_id`` is real.
+
+    Args:
+        spec: A validated spec.
+        model_id: The model's OCID; the placeholder for a dry run.
+    """
+    tags = {**spec.freeform_tags, **spec.ownership_tags()}
+    return (
+        ModelDeployment()
+        .with_display_name(deployment_display_name(spec))
+        .with_description(deployment_description(spec))
+        .with_freeform_tags(**tags)
+        .with_infrastructure(build_infrastructure(spec))
+        .with_runtime(build_runtime(spec, model_id))
+    )
+
+
+def deployment_details(spec: DeploySpec, model_id: str) -> Any:
+    """The ``CreateModelDeploymentDetails`` for the spec, with its declared routes.
+
+    oracle-ads builds them as its ``deploy()`` would; it has no setting for the
+    deployment's ``customHttpEndpoints`` (ADS 2.16), so the routes the client calls
+    (:data:`~oci_tei.deploy.spec._tei_command.INFERENCE_ROUTES`) are added to its result.
+    """
+    import oci
+
+    # ADS's own builder, the one its deploy() sends: private, so every emulated deploy test
+    # exercises it (an oracle-ads upgrade that drops it fails them, not a user).
+    details = build_deployment(spec, model_id)._build_model_deployment_details()
+    environment = details.model_deployment_configuration_details.environment_configuration_details
+    environment.custom_http_endpoints = [
+        oci.data_science.models.InferenceHttpEndpoint(
+            endpoint_uri_suffix=route, http_methods=["POST"]
+        )
+        for route in INFERENCE_ROUTES
+    ]
+    return details
+
+
+def build_model(spec: DeploySpec) -> Any:
+    """The ``DataScienceModel`` by reference to the artifact (needs auth: ADS builds a client).
+
+    Call ``create(model_by_reference=True)`` on it, as the seed does.
+    """
+    from ads.model.datascience_model import DataScienceModel
+
+    return (
+        DataScienceModel()
+        .with_compartment_id(spec.compartment_id)
+        .with_project_id(spec.project_id)
+        .with_display_name(spec.model.label)
+        .with_artifact(spec.artifact.uri)
+        .with_freeform_tags(**{**spec.freeform_tags, **spec.model_tags()})
+    )
