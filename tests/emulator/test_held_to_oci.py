@@ -1,7 +1,7 @@
 """The emulator held to OCI's documents (issue 17): Data Science operations and answers.
 
 Every call goes through the unmodified oci SDK. A logs-only live update is sent exactly as
-``oci-tei deploy --update`` builds it (``oci_tei.deploy.drift``), not a look-alike.
+``oci-tei deploy --update`` builds it (``oci_tei.deploy.manage._drift``), not a look-alike.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import oci
 import pytest
 import requests
 
-from oci_tei.deploy.drift import _update_details
+from oci_tei.deploy.manage._drift import _update_details
 from tests.fixtures.oci import USER, all_items
 
 from .test_control_plane import (
