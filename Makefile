@@ -18,7 +18,7 @@ OCICLI_STAMP := $(OCICLI_VENV)/.oci-cli-installed
 CORE_VENV ?= .venv-core
 CORE_STAMP := $(CORE_VENV)/.oci-tei-core
 
-.PHONY: install demo test lint typecheck docs core-check oci-cli bench cassettes clean
+.PHONY: install demo test lint typecheck docs core-check oci-cli bench cassettes clean registry-tools
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 
 install: $(STAMP)
 
-demo: install
+demo: install registry-tools
 	HF_HUB_OFFLINE=1 $(BIN)/python -m examples.demo
 
 lint: install
@@ -46,7 +46,21 @@ typecheck: install
 docs: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d out/site
 
-test: lint typecheck docs core-check oci-cli
+# Debian's docker-registry (CNCF Distribution) and skopeo: the real registries the image-copy
+# tests start (tests/registry) and the independent client that checks the copies. Installed
+# when missing (as root, with apt); otherwise a note, those tests skip and the demo declares
+# the image pushed instead of copying it.
+registry-tools:
+	@if ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      docker-registry skopeo) >/dev/null 2>&1 || echo "note: apt-get install docker-registry skopeo failed"; \
+	  else \
+	    echo "note: docker-registry/skopeo missing (install them as root: make registry-tools); the image-copy tests skip"; \
+	  fi; \
+	fi
+
+test: lint typecheck docs core-check registry-tools oci-cli
 	OCI_TEI_OCI_CLI=$(abspath $(OCICLI_VENV))/bin/oci HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
 		$(BIN)/python -m pytest
 

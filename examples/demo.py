@@ -2,8 +2,12 @@
 
 1. ``oci-tei emulate --strict`` starts OCI on loopback (Identity, Object Storage, Data
    Science, OCIR, Limits, the signed Model Deployment gateway) holding the tenancy to what
-   OCI checks: the demo declares the compartment, the pushed TEI image and the service
-   limit it needs, and writes a throwaway API key the emulator trusts.
+   OCI checks: the demo declares the compartment and the service limit it needs, and
+   writes a throwaway API key the emulator trusts. The TEI image: when Debian's
+   ``docker-registry`` is installed (``make registry-tools``), the emulator runs a real
+   registry as OCIR, the demo runs another as ghcr.io holding a TEI-like image, and deploy
+   copies the image into OCIR (no docker); otherwise the demo declares it pushed
+   (``--ocir-image``). It says which it did.
 2. As a tenancy administrator would, the demo creates the project and the IAM policies
    (the group's and the deployment's own) through the oci SDK.
 3. ``oci-tei deploy deploy/demo-minilm-emulator.yaml`` runs the same code path as on OCI:
@@ -20,13 +24,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from examples import langchain_rag, llamaindex_rag, similarity_heatmap
 
@@ -51,8 +56,37 @@ def banner(text: str) -> None:
     print(f"\n{'=' * 78}\n{text}\n{'=' * 78}", flush=True)
 
 
-def start_emulator(workdir: Path) -> tuple[subprocess.Popen[str], str, Path]:
+def start_ghcr() -> tuple[Any, str] | None:
+    """A registry playing ghcr.io with a TEI-like ``cpu-1.9``; None without docker-registry.
+
+    Returns the objects to stop and the ``ghcr.io=<url>`` endpoint entry.
+    """
+    from oci_tei_emulator._registry import (
+        PublicTokenServer,
+        RegistryServer,
+        TokenAuthority,
+        registry_available,
+    )
+    from oci_tei_emulator._registry_images import build_and_push
+
+    if not registry_available():
+        return None
+    authority = TokenAuthority(issuer="ghcr-stand-in", service="ghcr.io")
+    publisher = ("publisher", secrets.token_hex(8))
+    tokens = PublicTokenServer(authority, publisher).start()
+    server = RegistryServer(authority, tokens.url, name="ghcr").start()
+    repo = "huggingface/text-embeddings-inference"
+    push = authority.issue(publisher[0], [{"type": "repository", "name": repo, "actions": ["*"]}])
+    image = build_and_push(server.url, repo, "cpu-1.9", push, layer_sizes=(4 << 20, 1 << 20))
+    print(f"  ghcr.io stand-in: {server.url} holds {repo}:cpu-1.9 ({image.index_digest})")
+    return (server, tokens), f"ghcr.io={server.url}"
+
+
+def start_emulator(
+    workdir: Path, *, with_registry: bool
+) -> tuple[subprocess.Popen[str], str, Path]:
     """``oci-tei emulate`` on a free port; returns the process, its URL and the config file."""
+    image = ["--ocir-registry"] if with_registry else ["--ocir-image", IMAGE]
     process = subprocess.Popen(
         [
             sys.executable,
@@ -66,8 +100,7 @@ def start_emulator(workdir: Path) -> tuple[subprocess.Popen[str], str, Path]:
             "--strict",
             "--compartment",
             f"{COMPARTMENT_NAME}={COMPARTMENT_ID}",
-            "--ocir-image",
-            IMAGE,
+            *image,
             "--limit",
             LIMIT,
         ],
@@ -97,9 +130,15 @@ def _forward(stream: IO[str]) -> None:
         print(f"  [emulator] {line}", end="", flush=True)
 
 
-def administer(url: str, config: Path) -> str:
+def administer(url: str, config: Path, *, copy_image: bool) -> str:
     """What a tenancy administrator does once: the project and the policies; returns the project."""
     import oci
+
+    policies = list(POLICIES)
+    if copy_image:
+        # Deploy lists images from the tenancy down, makes the repository in the demo's
+        # compartment and pushes TEI's image into it.
+        policies.append("allow group oci-tei-users to manage repos in tenancy")
 
     settings = dict(oci.config.from_file(str(config)))
     identity = oci.identity.IdentityClient(settings, service_endpoint=url)
@@ -107,10 +146,10 @@ def administer(url: str, config: Path) -> str:
         compartment_id=settings["tenancy"],
         name="oci-tei-demo",
         description="oci-tei demo: the user group and the model deployment's resource principal",
-        statements=list(POLICIES),
+        statements=policies,
     )
     identity.create_policy(policy)
-    for statement in POLICIES:
+    for statement in policies:
         print(f"  policy: {statement}", flush=True)
     data_science = oci.data_science.DataScienceClient(settings, service_endpoint=url)
     project = data_science.create_project(
@@ -122,7 +161,7 @@ def administer(url: str, config: Path) -> str:
     return str(project.id)
 
 
-def deploy(url: str, config: Path, output: Path, project_id: str) -> str:
+def deploy(url: str, config: Path, output: Path, project_id: str, registries: str | None) -> str:
     """``oci-tei deploy`` the demo spec against the emulator; returns the predict endpoint."""
     command = [
         sys.executable, "-m", "oci_tei", "deploy", str(SPEC),
@@ -130,7 +169,10 @@ def deploy(url: str, config: Path, output: Path, project_id: str) -> str:
         "--service-endpoint", url, "--output-json", str(output),
     ]  # fmt: skip
     print("$ oci-tei deploy", SPEC.relative_to(ROOT), "--service-endpoint", url, flush=True)
-    subprocess.run(command, check=True, env={**os.environ, "OCI_TEI_DEMO_PROJECT_ID": project_id})
+    env = {**os.environ, "OCI_TEI_DEMO_PROJECT_ID": project_id}
+    if registries:
+        env["OCI_TEI_REGISTRY_ENDPOINTS"] = registries
+    subprocess.run(command, check=True, env=env)
     endpoint: str = json.loads(output.read_text())["endpoint"]
     return endpoint
 
@@ -144,12 +186,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
 
     banner("1/5  OCI emulator (oci-tei emulate --strict)")
-    emulator, url, config = start_emulator(workdir)
+    ghcr = start_ghcr()
+    if ghcr is None:
+        print(
+            f"  TEI image: declared pushed ({IMAGE}, --ocir-image): docker-registry is not "
+            "installed (`make registry-tools` installs it), so no image is copied",
+            flush=True,
+        )
+    emulator, url, config = start_emulator(workdir, with_registry=ghcr is not None)
+    registries = None
+    if ghcr is not None:
+        ocir = (workdir / "oci" / "registry-endpoints").read_text().strip()
+        registries = f"{ocir},{ghcr[1]}"
+        print(
+            f"  TEI image: deploy copies it from the ghcr.io stand-in into the emulated OCIR "
+            f"({ocir}), registry to registry, signed with the demo's OCI key",
+            flush=True,
+        )
     try:
         banner("2/5  Tenancy administrator: project and IAM policies (oci SDK)")
-        project_id = administer(url, config)
+        project_id = administer(url, config, copy_image=ghcr is not None)
         banner("3/5  Deploy all-MiniLM-L6-v2 with TEI (oci-tei deploy, preflight first)")
-        endpoint = deploy(url, config, workdir / "deployment.json", project_id)
+        endpoint = deploy(url, config, workdir / "deployment.json", project_id, registries)
         auth = ["--endpoint", endpoint, "--auth", "api_key", "--config-file", str(config)]
         failures = 0
         banner("4/5  RAG over the bundled corpus: LangChain, then LlamaIndex")
@@ -161,6 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         emulator.terminate()  # stops the emulator and its container processes
         emulator.wait(timeout=30)
+        if ghcr is not None:
+            for part in ghcr[0]:
+                part.stop()
     banner(
         f"Done in {time.monotonic() - started:.0f} s. Signed endpoint used: {endpoint}\n"
         f"Heatmap: {heatmap.resolve()}"

@@ -30,6 +30,7 @@ from oci_tei_emulator._errors import OCIError
 from oci_tei_emulator._limits_api import deployments_of, instances_of, units, used
 from oci_tei_emulator._logging_api import log_group_compartment
 from oci_tei_emulator._objectstorage import STORE
+from oci_tei_emulator._ocir import OCIR
 from oci_tei_emulator._policy import Decision, Principal, Requirement
 from oci_tei_emulator._references import referenced_buckets
 from oci_tei_emulator._tenancy import TENANCY, TenancyState, parse_image
@@ -98,12 +99,18 @@ def provisioning_failure(app: web.Application, deployment: Any, artifact: bytes)
         artifact: the model's artifact (a by-reference description names its buckets).
     """
     state: TenancyState = app[TENANCY]
+    env = deployment.model_deployment_configuration_details.environment_configuration_details
+    # With a registry attached, the pull reads it, by digest when the deployment pins one.
+    missing = app[OCIR].pull_failure(
+        getattr(env, "image", None) or "", getattr(env, "image_digest", None)
+    )
+    if missing:
+        return missing
     if not state.strict:
         return None
     principal = Principal(
         "resource", deployment.id, frozenset(), DEPLOYMENT_PRINCIPAL_TYPE, deployment.compartment_id
     )
-    env = deployment.model_deployment_configuration_details.environment_configuration_details
     image = getattr(env, "image", None) or ""
     tenancy = state.config.tenancy_id
     download = _NEEDS["download"]
@@ -122,7 +129,7 @@ def provisioning_failure(app: web.Application, deployment: Any, artifact: bytes)
         )
         if refused:
             return f"Failed to download the model artifact from bucket {bucket}: {refused}"
-    if state.image(image) is None:
+    if app[OCIR].server is None and state.image(image) is None:
         return (
             f"Failed to pull the container image {image}: manifest unknown (the image is not "
             f"in the Container Registry of {state.config.region}; push it first, see "

@@ -101,6 +101,12 @@ def configure_emulate(parser: argparse.ArgumentParser) -> None:
         help="declare an image as pushed to OCIR (<key>.ocir.io/<namespace>/<repo>:<tag>); "
         "repeatable",
     )  # fmt: skip
+    parser.add_argument(
+        "--ocir-registry", action="store_true",
+        help="run a real registry (Debian's docker-registry) as this region's OCIR: its token "
+        "realm is this emulator's /20180419/docker/token and the Artifacts API answers from "
+        "it; with --write-config, DIR/registry-endpoints holds OCI_TEI_REGISTRY_ENDPOINTS",
+    )  # fmt: skip
     strict.add_argument(
         "--limit", type=_limit, action="append", default=[], metavar="NAME=N",
         help="a Data Science service limit, e.g. ds-gpu-a10-count=2; repeatable",
@@ -174,14 +180,24 @@ def run_emulate(args: argparse.Namespace) -> int:
             user_groups=args.user_group or ("oci-tei-users",),
             compartments=dict(args.compartment),
             logs=args.log,
+            ocir_registry=args.ocir_registry,
         )
         emulator = Emulator(config)
     except ValueError as exc:
         print(f"oci-tei emulate: {exc}")
         return 2
-    emulator.start()
+    try:
+        emulator.start()
+    except FileNotFoundError as exc:  # --ocir-registry without docker-registry installed
+        print(f"oci-tei emulate: {exc}")
+        return 2
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if args.write_config and emulator.ocir_endpoints:
+        # Before the config file: a script waiting for the config finds both.
+        args.write_config.mkdir(parents=True, exist_ok=True)
+        endpoints = ",".join(f"{h}={u}" for h, u in emulator.ocir_endpoints.items())
+        (args.write_config / "registry-endpoints").write_text(endpoints + "\n")
     config_file = emulator.write_api_key_config(args.write_config) if args.write_config else None
     if args.write_rp_env:
         write_rp_env_file(emulator, args.write_rp_env, args.rp_ttl_s)
@@ -228,6 +244,10 @@ def usage(emulator: Emulator, config_file: Path | None = None, rp_env: Path | No
     config = f"  OCI config: {config_file} (a throwaway key it trusts)\n" if config_file else ""
     if rp_env:
         config += f"  resource principal: . {rp_env}  (then --auth resource_principal)\n"
+    registries = "".join(
+        f"  OCIR:     {host} served by {registry} (OCI_TEI_REGISTRY_ENDPOINTS={host}={registry})\n"
+        for host, registry in emulator.ocir_endpoints.items()
+    )
     return (
         f"OCI emulator listening on {url}\n"
         f"  trusted API keys: {trusted or 'none (only session tokens)'}\n"
@@ -236,6 +256,7 @@ def usage(emulator: Emulator, config_file: Path | None = None, rp_env: Path | No
         f"  oci SDK:  oci.data_science.DataScienceClient(config, service_endpoint={url!r})\n"
         f"  ADS:      ads.set_auth('api_key', client_kwargs={{'service_endpoint': {url!r}}})\n"
         f"  predict:  POST {url}/<model_deployment_ocid>/predict\n"
+        f"{registries}"
         f"  instance principals: OCI_METADATA_BASE_URL={url}/opc/v2, "
         f"federation_endpoint={url}/v1/x509\n"
         "Ctrl-C stops."

@@ -146,6 +146,11 @@ class EmulatorConfig:
         projects: ``(project OCID, compartment OCID)`` of Data Science projects that exist
             from the start (others are made with CreateProject); creates naming any other
             project get 404.
+        ocir_registry: run a real registry (Debian's ``docker-registry``) as this region's
+            OCIR: its token realm is the emulator's ``/20180419/docker/token`` and the
+            Artifacts API answers from what it holds (``Emulator.ocir_endpoints``).
+        ocir_auth_tokens: OCI auth tokens by user name, accepted as basic auth
+            ``<namespace>/<user>`` by the OCIR token service (``docker login``'s way).
         shapes: the shapes this region offers model deployments (ListModelDeploymentShapes;
             creates on another get 400); None: every shape of :mod:`oci_tei.contract._shapes`.
         drop_create_answers: the first N CreateModelDeployment calls are carried out but
@@ -184,6 +189,8 @@ class EmulatorConfig:
     projects: Sequence[tuple[str, str]] = (DEMO_PROJECT,)
     drop_create_answers: int = 0
     shapes: Sequence[str] | None = None
+    ocir_registry: bool = False
+    ocir_auth_tokens: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0 <= self.port < 65536:

@@ -22,6 +22,7 @@ from oci_tei_emulator import _limits_api as limits_api
 from oci_tei_emulator import _log_search as log_search
 from oci_tei_emulator import _logging_api as logging_api
 from oci_tei_emulator import _objectstorage as objectstorage
+from oci_tei_emulator import _ocir as ocir
 from oci_tei_emulator import _resource_search as resource_search
 from oci_tei_emulator import _tenancy as tenancy
 from oci_tei_emulator._config import EmulatorConfig
@@ -45,6 +46,7 @@ from oci_tei_emulator._principals import (
     CertificateAuthority,
     write_resource_principal_env,
 )
+from oci_tei_emulator._registry import RegistryServer
 from oci_tei_emulator._signature import SignatureVerifier
 from oci_tei_emulator._tokens import TokenIssuer
 from oci_tei_emulator._unknown import CATCH_ALL, unknown_path
@@ -113,6 +115,8 @@ class Emulator:
         self._rp_keys: dict[Path, rsa.RSAPrivateKey] = {}
         #: Compartments, IAM, OCIR images, limits and logs (strict or open, see ``.tenancy``).
         self.tenancy = tenancy.TenancyState(self.config)
+        #: OCIR repositories, the token service's key, and the registry when attached.
+        self.ocir = ocir.OcirState(_region_key(self.config.region), self.config.namespace)
 
     def __repr__(self) -> str:
         return f"Emulator(url={self._url!r})"
@@ -128,6 +132,7 @@ class Emulator:
         identity.add_routes(app)
         app[tenancy.TENANCY] = self.tenancy
         iam_api.add_routes(app)
+        ocir.add_routes(app, self.ocir)
         artifacts.add_routes(app)
         limits_api.add_routes(app)
         logging_api.add_routes(app)
@@ -164,8 +169,36 @@ class Emulator:
             raise RuntimeError("emulator already started")
         self._url = self._thread.start(self._serve, _START_TIMEOUT_S)
         self._ctx.base_url = self._url
+        if self.config.ocir_registry:
+            try:
+                self.attach_registry()
+            except BaseException:
+                self.stop()
+                raise
         logger.info("OCI emulator serving on %s", self._url)
         return self
+
+    def attach_registry(self) -> RegistryServer:
+        """Start a ``docker-registry`` as this region's OCIR (token realm: this emulator).
+
+        Raises:
+            FileNotFoundError: ``docker-registry`` is not installed.
+        """
+        if self.ocir.server is None:
+            server = RegistryServer(self.ocir.authority, ocir.realm_of(self.url), name="ocir")
+            self.ocir.server = server.start()
+        return self.ocir.server
+
+    @property
+    def ocir_host(self) -> str:
+        """This region's OCIR host as images name it (``iad.ocir.io``)."""
+        return f"{_region_key(self.config.region)}.ocir.io"
+
+    @property
+    def ocir_endpoints(self) -> dict[str, str]:
+        """``{ocir_host: registry URL}`` (``OCI_TEI_REGISTRY_ENDPOINTS``); empty if none."""
+        server = self.ocir.server
+        return {self.ocir_host: server.url} if server is not None else {}
 
     async def _shutdown(self) -> None:
         await self.containers.stop_all()
@@ -180,6 +213,9 @@ class Emulator:
         if not self._thread.running:
             return
         try:
+            if self.ocir.server is not None:
+                self.ocir.server.stop()
+                self.ocir.server = None
             self._thread.stop(self._shutdown, _STOP_TIMEOUT_S)
         finally:
             self._url = None
@@ -428,6 +464,12 @@ class Emulator:
         """Mark a registered target unhealthy (503) or healthy again."""
         with self._ctx.lock:
             self._ctx.targets[ocid].active = healthy
+
+
+def _region_key(region: str) -> str:
+    from oci_tei.contract._regions import region_key
+
+    return region_key(region) or region
 
 
 __all__ = ["Emulator"]

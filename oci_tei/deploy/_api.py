@@ -231,10 +231,12 @@ class Deployment:
         smoke_test: bool = True,
         preflight: bool = True,
         update: bool = False,
+        image_copy: bool = True,
     ) -> DeployOutcome:
-        """Run the pipeline (preflight, download, upload, model, deployment, wait, smoke test).
+        """Run the pipeline (preflight, image, download, upload, model, deployment, wait, smoke test).
 
-        Safe to run again: it resumes what an earlier run made.
+        Safe to run again: it resumes what an earlier run made. ``image_copy=False`` makes
+        TEI's image missing from OCIR an error instead of copying it there (docs/image-copy.md).
 
         Raises:
             DeployError: A step failed (``PreflightError`` for the preflight's findings).
@@ -252,6 +254,7 @@ class Deployment:
             smoke_test=smoke_test,
             preflight=preflight,
             update=update,
+            image_copy=image_copy,
         )
         self._deployment_id = outcome.deployment_id
         return outcome

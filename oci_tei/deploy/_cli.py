@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from oci_tei.deploy._cli_support import add_wait_arguments, error, guarded, load
 from oci_tei.deploy._cli_support import deployment as cli_deployment
@@ -58,10 +59,17 @@ def configure_deploy(parser: argparse.ArgumentParser) -> None:
         "(`oci-tei doctor SPEC` runs those checks alone)",
     )
     parser.add_argument(
+        "--no-image-copy",
+        action="store_true",
+        help="a TEI image missing from OCIR is an error instead of being copied there "
+        "(registry to registry, with your OCI identity; `oci-tei image SPEC` copies it alone)",
+    )
+    parser.add_argument(
         "--output-json",
         metavar="FILE",
         default=None,
-        help="write the outcome (deployment_id, model_id, state, endpoint, region, dimension) "
+        help="write the outcome (deployment_id, model_id, state, endpoint, region, dimension, "
+        "image, image_digest) "
         "as JSON to FILE, for scripts",
     )
     add_connection_arguments(parser)
@@ -78,7 +86,9 @@ def run_deploy(args: argparse.Namespace) -> int:
         from oci_tei.deploy.spec._ads_resources import MODEL_ID_PLACEHOLDER, build_deployment
 
         print(plan.render())
-        print("\n# oracle-ads ModelDeployment (model_uri is a placeholder until step 3 runs)")
+        print(
+            "\n# oracle-ads ModelDeployment (model_uri is a placeholder until the model step runs)"
+        )
         print(build_deployment(spec, MODEL_ID_PLACEHOLDER).to_yaml().rstrip())
         return 0
     outcome = deployment.deploy(
@@ -87,6 +97,7 @@ def run_deploy(args: argparse.Namespace) -> int:
         smoke_test=not args.no_smoke_test,
         preflight=not args.skip_preflight,
         update=args.update,
+        image_copy=not args.no_image_copy,
     )
     if args.output_json:
         Path(args.output_json).write_text(outcome.to_json(), encoding="utf-8")
@@ -101,42 +112,90 @@ def configure_image(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``oci-tei image``."""
     parser.add_argument("spec", help="the deploy spec (YAML)")
     parser.add_argument(
+        "--engine",
+        choices=("docker", "podman"),
+        default=None,
+        help="pull, tag and push with docker or podman instead of the built-in registry-to-"
+        "registry copy (which needs neither, and signs with your OCI identity)",
+    )
+    parser.add_argument(
         "--username",
         default=None,
-        help="OCI user for the registry login (federated: oracleidentitycloudservice/<user>); "
-        "without it the engine's existing login is used",
+        help="OCI user for basic auth with an auth token (federated: "
+        "oracleidentitycloudservice/<user>); the token is read from OCI_TEI_AUTH_TOKEN or "
+        "prompted. With --engine: the engine's login. Default: your OCI identity signs",
     )
     parser.add_argument(
-        "--engine", choices=("docker", "podman"), default=None, help="default: docker, else podman"
+        "--print", action="store_true", help="print the docker commands instead of copying"
     )
-    parser.add_argument(
-        "--print", action="store_true", help="print the commands instead of running them"
-    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_connection_arguments(parser)
 
 
 @guarded
 def run_image(args: argparse.Namespace) -> int:
-    """Push the spec's TEI image to OCIR with docker or podman, or print the commands."""
+    """Copy the spec's TEI image into OCIR (default), or push it with docker or podman."""
     from oci_tei.deploy.spec import choose_image, docker_commands
-    from oci_tei.deploy.steps import find_engine, push_image
 
     spec = load(args.spec)
     choice = choose_image(spec)
     print(f"# {spec.infrastructure.shape} runs {choice.target}")
     for warning in choice.warnings:
         print(f"# warning: {warning}")
-    engine = None if args.print else find_engine(args.engine)
+    if args.print:
+        print("\n".join(docker_commands(choice, username=args.username)))
+        print("# NOT pushed (--print): run the commands above where docker or podman runs")
+        return 0
+    if args.engine:
+        return _push_with_engine(args, choice)
+    return _copy_image(args, spec)
+
+
+def _push_with_engine(args: argparse.Namespace, choice: Any) -> int:
+    from oci_tei.deploy.spec import docker_commands
+    from oci_tei.deploy.steps import find_engine, push_image
+
+    engine = find_engine(args.engine)
     if engine is None:
         print("\n".join(docker_commands(choice, username=args.username)))
-        if args.print:
-            why = "--print"
-        elif args.engine:
-            why = f"{args.engine} is not on PATH"
-        else:
-            why = "neither docker nor podman is on PATH"
-        print(f"# NOT pushed ({why}): run the commands above where docker or podman runs")
+        print(f"# NOT pushed ({args.engine} is not on PATH): run the commands above where it runs")
         return 0
     push_image(choice, engine=engine, username=args.username)
+    return 0
+
+
+def _copy_image(args: argparse.Namespace, spec: Any) -> int:
+    import getpass
+    import os
+
+    from oci_tei.deploy._connection import connection_from_args
+    from oci_tei.deploy._session import DeploySession
+    from oci_tei.deploy.spec import choose_image
+    from oci_tei.deploy.steps import ensure_image
+
+    session = DeploySession(connection_from_args(args))
+    if args.username:
+        from oci_tei.contract._ocir import parse_ocir_image
+        from oci_tei.deploy.spec import parse_shape
+        from oci_tei.registry import BasicCredentials, copy_into_ocir, platform_for_arch
+
+        choice = choose_image(spec)
+        repository = parse_ocir_image(choice.target)
+        token = os.environ.get("OCI_TEI_AUTH_TOKEN") or getpass.getpass("OCI auth token: ")
+        # Basic auth reaches only the registry: OCIR makes a missing repository on the first
+        # push, in the root compartment (when the tenancy allows it).
+        result = copy_into_ocir(
+            choice.source,
+            choice.target,
+            credentials=BasicCredentials(f"{repository.namespace}/{args.username}", token),
+            deployment_region=spec.region,
+            platform=platform_for_arch(parse_shape(spec.infrastructure.shape).arch),
+            progress=not args.quiet,
+        )
+        print(f"{result.target}")
+        return 0
+    digest = ensure_image(session, spec, progress=not args.quiet)
+    print(f"{choose_image(spec).target.rsplit(':', 1)[0]}@{digest}")
     return 0
 
 

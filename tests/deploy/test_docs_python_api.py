@@ -58,7 +58,8 @@ def test_the_notebook_cells_run_against_the_emulator(
         code = compile(cell, f"{DOC.name} python cell {number}", "exec")
         exec(code, namespace)
     out = capsys.readouterr().out
-    assert "1. [download]" in out  # the plan
+    assert "1. [image]" in out  # the plan
+    assert "2. [download]" in out
     assert "ACTIVE" in out
     assert "3 vectors of dimension 384" in out
     assert "\nINACTIVE\n" in out  # stop(), then start() on the same endpoint

@@ -120,7 +120,7 @@ def test_deploy_from_the_hub_cache_to_signed_embeddings(
     assert deploy_env.cli("deploy", spec_file, "--no-smoke-test") == 0
     again = capsys.readouterr().out
     assert "found this spec's deployment (ACTIVE); resuming" in again
-    assert "[2/6 upload]" not in again
+    assert "[3/7 upload]" not in again
     assert [d.id for d in deploy_env.deployments()] == [ocid]
     assert len(deploy_env.models()) == 1
 

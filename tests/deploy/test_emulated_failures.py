@@ -117,7 +117,7 @@ def test_interrupted_runs_resume_without_duplicates(deploy_env: DeployEnv) -> No
 
     # 1. Interrupted once the files are uploaded.
     with pytest.raises(KeyboardInterrupt):
-        deploy_env.executor(interrupt_at("[3/6 model]")).deploy(spec)
+        deploy_env.executor(interrupt_at("[4/7 model]")).deploy(spec)
     uploaded = deploy_env.objects("oci-tei-demo")
     assert len(uploaded) == 10
     assert deploy_env.models() == []
@@ -132,7 +132,7 @@ def test_interrupted_runs_resume_without_duplicates(deploy_env: DeployEnv) -> No
     # 2. Interrupted once the model is registered: nothing is uploaded again.
     lines.clear()
     with pytest.raises(KeyboardInterrupt):
-        deploy_env.executor(interrupt_at("[4/6 deployment]")).deploy(spec)
+        deploy_env.executor(interrupt_at("[5/7 deployment]")).deploy(spec)
     assert "  0 uploaded, 10 already there" in lines
     assert any(line.startswith("  skipping model ") for line in lines)
     (created,) = [line.split()[-1] for line in lines if line.startswith("  created model ")]
@@ -141,7 +141,7 @@ def test_interrupted_runs_resume_without_duplicates(deploy_env: DeployEnv) -> No
     # 3. Interrupted while waiting: the model is reused, the deployment exists.
     lines.clear()
     with pytest.raises(KeyboardInterrupt):
-        deploy_env.executor(interrupt_at("[5/6 wait]")).deploy(spec)
+        deploy_env.executor(interrupt_at("[6/7 wait]")).deploy(spec)
     assert f"  reusing model {created}" in lines
     (deployment,) = deploy_env.deployments()
 
@@ -150,7 +150,7 @@ def test_interrupted_runs_resume_without_duplicates(deploy_env: DeployEnv) -> No
     outcome = deploy_env.executor(lines.append).deploy(spec)
     assert outcome.state == "ACTIVE"
     assert outcome.deployment_id == deployment.id
-    assert lines[0].startswith("[1-4/6] found this spec's deployment")
+    assert lines[0].startswith("[1-5/7] found this spec's deployment")
     assert deploy_env.objects("oci-tei-demo") == uploaded  # every object, one version each
     assert [d.id for d in deploy_env.deployments()] == [deployment.id]
     assert outcome.model_id == created

@@ -106,7 +106,8 @@ def test_python_api_round_trip(deploy_env: DeployEnv) -> None:
 
     plan = deployment.plan()
     assert isinstance(plan, Plan)
-    assert "1. [download]" in str(plan)
+    assert "1. [image]" in str(plan)
+    assert "2. [download]" in str(plan)
     assert deployment.deployment_id is None
     report = deployment.doctor()  # the preflight alone, as `oci-tei doctor`
     assert report.ok, report.render()
@@ -116,8 +117,8 @@ def test_python_api_round_trip(deploy_env: DeployEnv) -> None:
     assert outcome.state == "ACTIVE"
     assert outcome.dimension == 384
     assert deployment.deployment_id == outcome.deployment_id
-    assert "[1/6 download] preparing model files" in lines
-    assert "[6/6 smoke test] signed /v1/embeddings call" in lines
+    assert "[2/7 download] preparing model files" in lines
+    assert "[7/7 smoke test] signed /v1/embeddings call" in lines
 
     status = deployment.status()
     assert (status.state, status.endpoint, status.matches_spec) == (

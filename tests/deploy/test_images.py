@@ -54,7 +54,7 @@ def test_image_tag_per_shape(shape: str, tag: str) -> None:
         ("VM.GPU3.1", "V100 is Volta, compute capability 7.0"),
         ("BM.GPU3.8", "V100 is Volta"),
         ("VM.Standard.A1.Flex", "x86-64 only"),
-        ("VM.Standard.A2.Flex", "cpu-arm64-latest, without version tags"),
+        ("VM.Standard.A2.Flex", "cpu-arm64-latest and cpu-arm64-sha-<commit>"),
         ("BM.GPU.MI300X.8", "no known TEI image for the MI300X"),
     ],
 )

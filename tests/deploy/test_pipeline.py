@@ -68,20 +68,21 @@ def _run(pipeline: Pipeline, spec: DeploySpec, lines: list[str], **fields: objec
 def test_the_numbered_steps_are_the_plan_and_the_progress_lines() -> None:
     assert tuple(step.key for step in PIPELINE.numbered) == STEP_KEYS
     assert PIPELINE.keys[:2] == ("locate", "preflight")  # unnumbered checks come first
-    assert PIPELINE.tag(PIPELINE.step("download")) == "[1/6 download]"
-    assert PIPELINE.tag(PIPELINE.step("smoke_test")) == "[6/6 smoke test]"
+    assert PIPELINE.tag(PIPELINE.step("image")) == "[1/7 image]"
+    assert PIPELINE.tag(PIPELINE.step("download")) == "[2/7 download]"
+    assert PIPELINE.tag(PIPELINE.step("smoke_test")) == "[7/7 smoke test]"
     assert PIPELINE.tag(PIPELINE.step("preflight")) == "[preflight]"
-    assert PIPELINE.span("deployment") == "[1-4/6]"
+    assert PIPELINE.span("deployment") == "[1-5/7]"
 
 
 def test_a_new_step_is_one_object_in_the_list(seed_spec: DeploySpec) -> None:
     pipeline = PIPELINE.inserted(CopyImage(), before="deployment")
-    assert pipeline.tag(pipeline.step("image_copy")) == "[4/7 image copy]"
-    assert pipeline.tag(pipeline.step("deployment")) == "[5/7 deployment]"
+    assert pipeline.tag(pipeline.step("image_copy")) == "[5/8 image copy]"
+    assert pipeline.tag(pipeline.step("deployment")) == "[6/8 deployment]"
     plan = build_plan(seed_spec, pipeline=pipeline)
-    assert [step.key for step in plan.steps][3:5] == ["image_copy", "deployment"]
-    assert "  4. [image_copy] Copy the TEI image into OCIR" in plan.render()
-    assert PIPELINE.tag(PIPELINE.step("deployment")) == "[4/6 deployment]"  # unchanged
+    assert [step.key for step in plan.steps][4:6] == ["image_copy", "deployment"]
+    assert "  5. [image_copy] Copy the TEI image into OCIR" in plan.render()
+    assert PIPELINE.tag(PIPELINE.step("deployment")) == "[5/7 deployment]"  # unchanged
     with pytest.raises(ValueError, match="unique"):
         pipeline.inserted(CopyImage())
 

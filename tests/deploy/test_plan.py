@@ -11,7 +11,7 @@ from .conftest import SpecFactory
 def test_steps_in_order(seed_spec) -> None:
     plan = build_plan(seed_spec)
     assert tuple(step.key for step in plan.steps) == STEP_KEYS
-    assert STEP_KEYS == ("download", "upload", "model", "deployment", "wait", "smoke_test")
+    assert STEP_KEYS == ("image", "download", "upload", "model", "deployment", "wait", "smoke_test")
 
 
 def test_step_inputs(seed_spec) -> None:

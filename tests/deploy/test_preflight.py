@@ -87,7 +87,7 @@ def test_everything_present_passes_and_deploys(
 
     assert strict.env.cli("deploy", str(spec), "--no-smoke-test") == 0
     out = capsys.readouterr().out
-    assert out.index("[preflight]") < out.index("[1/6 download]")
+    assert out.index("[preflight]") < out.index("[1/7 image]") < out.index("[2/7 download]")
     (deployment,) = strict.env.deployments()
     assert deployment.lifecycle_state == "ACTIVE"
     # The deployment holds its 2 OCPUs of the limit now.
@@ -126,7 +126,6 @@ def test_everything_present_passes_and_deploys(
             "is not offered",
         ),
         ({"limits": {LIMIT: 1}}, {}, "limits", f"{LIMIT}: 1 OCPUs available, 2 needed"),
-        ({"ocir_images": []}, {}, "image", f"{IMAGE} is not in OCIR"),
         (
             {},
             {"container.ocir_repository": "fra.ocir.io/emulatorns/text-embeddings-inference"},
@@ -163,6 +162,26 @@ def test_a_missing_prerequisite_stops_deploy_in_preflight(
     assert "fix: " in err
     assert strict.env.cli("doctor", str(spec)) == 1
     assert f"FAIL  {check}: " in capsys.readouterr().out
+
+
+def test_a_missing_image_is_copied_so_preflight_asks_for_manage_repos(
+    make_strict: MakeStrict, capsys: pytest.CaptureFixture[str]
+) -> None:
+    strict = make_strict(ocir_images=[])
+    spec = strict.spec_file("missing-image")
+    out, err = _refused(strict, spec, capsys)
+    assert f"{IMAGE} is not in OCIR yet" in out  # a warning: the image step copies it
+    assert "  - iam: " in err
+    assert "manage repos in compartment oci-tei-demo" in err
+    # --no-image-copy: the missing image itself stops the deploy, as doctor reports it.
+    assert strict.env.cli("deploy", str(spec), "--no-image-copy") == 1
+    err = capsys.readouterr().err
+    assert "  - image: " in err
+    assert f"{IMAGE} is not in OCIR" in err
+    assert "`oci-tei image <spec>` copies" in err
+    strict.nothing_created()
+    assert strict.env.cli("doctor", str(spec)) == 1
+    assert "FAIL  image: " in capsys.readouterr().out
 
 
 def test_the_image_is_found_past_the_first_page(
@@ -253,13 +272,23 @@ def test_skip_preflight_with_a_missing_policy_fails_where_oci_fails(
     assert READ_REPOS in record.lifecycle_details
 
 
-def test_skip_preflight_with_no_image_fails_at_the_pull(
+def test_skip_preflight_with_no_image_stops_at_the_image_step(
     make_strict: MakeStrict, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # Without preflight, the image step still finds the image missing: it tries to make
+    # the repository (the caller may not: OCI's own 404 names the statement), or, with
+    # --no-image-copy, says so, before any model is uploaded.
     strict = make_strict(ocir_images=[])
-    assert strict.env.cli("deploy", str(strict.spec_file("noimage")), "--skip-preflight") == 1
+    spec = str(strict.spec_file("noimage"))
+    assert strict.env.cli("deploy", spec, "--skip-preflight") == 1
     err = capsys.readouterr().err
-    assert f"Failed to pull the container image {IMAGE}: manifest unknown" in err
+    assert "repository" in err
+    assert "NotAuthorizedOrNotFound" in err
+    assert "manage repos" in err
+    assert strict.env.cli("deploy", spec, "--skip-preflight", "--no-image-copy") == 1
+    err = capsys.readouterr().err
+    assert f"{IMAGE} is not in OCIR" in err
+    strict.nothing_created()
 
 
 def test_skip_preflight_over_the_limit_is_refused_at_creation(

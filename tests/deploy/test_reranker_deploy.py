@@ -68,7 +68,7 @@ def test_emulator_deploys_a_reranker_like_an_embedder(
     endpoint = outcome["endpoint"]
     assert outcome["state"] == "ACTIVE"
     assert outcome["dimension"] is None
-    assert "[6/6 smoke test] signed /rerank call" in out
+    assert "[7/7 smoke test] signed /rerank call" in out
     assert "OK: two texts scored (" in out
     assert f'OCITEIRerank(endpoint="{endpoint}", auth="api_key"' in out
     deployment = deploy_env.data_science.get_model_deployment(outcome["deployment_id"]).data

@@ -1,6 +1,7 @@
 """``make demo`` end to end: emulator, deploy, both RAG examples and the heatmap, offline."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,3 +28,9 @@ def test_demo_runs_offline(tmp_path):
     assert out.count("10/10 questions answered from the expected passage") == 2
     assert (tmp_path / "similarity_heatmap.png").stat().st_size > 10_000
     assert (tmp_path / "demo" / "deployment.json").exists()
+    # It says how the TEI image got into OCIR: copied when docker-registry is installed.
+    if shutil.which("docker-registry"):
+        assert "TEI image: deploy copies it from the ghcr.io stand-in" in out
+        assert "copying ghcr.io/huggingface/text-embeddings-inference:cpu-1.9" in out
+    else:
+        assert "TEI image: declared pushed" in out

@@ -93,13 +93,26 @@ def _model_matches(session: DeploySession, spec: DeploySpec, model_id: str) -> b
     return all(tags.get(key) == value for key, value in spec.model_tags().items())
 
 
+def _pinned(spec: DeploySpec, deployment: Any) -> str | None:
+    """The digest the spec wants: its own pin, else the one the deployment runs.
+
+    A digest deploy pinned from the tag is no drift; a spec that pins another one is.
+    """
+    environment = (
+        deployment.model_deployment_configuration_details.environment_configuration_details
+    )
+    return spec.container.image_digest or getattr(environment, "image_digest", None)
+
+
 def find_drift(session: DeploySession, spec: DeploySpec, deployment: Any) -> Drift | None:
     """How ``deployment`` differs from ``spec`` (None when it does not)."""
     from oci_tei.deploy.spec._ads_resources import deployment_details
 
     config = deployment.model_deployment_configuration_details.model_configuration_details
     new_model = not _model_matches(session, spec, config.model_id)
-    wanted = deployment_details(spec, _NEW_MODEL if new_model else config.model_id)
+    wanted = deployment_details(
+        spec, _NEW_MODEL if new_model else config.model_id, _pinned(spec, deployment)
+    )
     changes = differences(_wire(session, wanted), _wire(session, deployment))
     return Drift(deployment, tuple(changes), new_model) if changes else None
 
@@ -130,7 +143,7 @@ def apply_drift(
     )
     if drift.new_model:
         model_id = prepare_model()
-    wanted = deployment_details(spec, model_id)
+    wanted = deployment_details(spec, model_id, _pinned(spec, deployment))
     client = session.data_science()
     fields = {field for field, _, _ in drift.changes}
     if drift.offline:

@@ -18,6 +18,7 @@ def describe(deployment: Any, spec: DeploySpec | None = None) -> list[str]:
     policy = model.scaling_policy
     replicas = getattr(policy, "instance_count", None) or policy.policy_type
     image = getattr(config.environment_configuration_details, "image", None)
+    digest = getattr(config.environment_configuration_details, "image_digest", None)
     tags = deployment.freeform_tags or {}
     lines = [
         f"{deployment.display_name} ({deployment.id})",
@@ -26,7 +27,7 @@ def describe(deployment: Any, spec: DeploySpec | None = None) -> list[str]:
         f"  endpoint: {predict_endpoint(deployment)}",
         f"  shape: {model.instance_configuration.instance_shape_name}, replicas: {replicas}, "
         f"bandwidth: {model.bandwidth_mbps} Mbps",
-        f"  image: {image}",
+        f"  image: {image}" + (f" @ {digest}" if digest else " (not pinned to a digest)"),
         f"  model: {model.model_id}",
         f"  owner tag: {tags.get(OWNER_TAG, '(none: not created by oci-tei)')}",
     ]

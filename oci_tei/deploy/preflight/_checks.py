@@ -161,6 +161,8 @@ class _Context:
     bucket_compartment: str = ""
     repository_compartment: str = ""
     log_group_compartments: list[str] = field(default_factory=list)
+    image_copy: bool = False
+    image_copy_compartment: str | None = None
 
     def add(self, check: str, status: str, message: str, why: str = "", fix: str = "") -> None:
         self.report.findings.append(Finding(check, status, message, why, fix))
@@ -209,7 +211,7 @@ class _Context:
 
 
 def run_preflight(
-    session: DeploySession, spec: DeploySpec, *, resuming: bool = False
+    session: DeploySession, spec: DeploySpec, *, resuming: bool = False, image_copy: bool = False
 ) -> PreflightReport:
     """Run every check; never raises for what it finds (see :attr:`PreflightReport.ok`).
 
@@ -218,8 +220,11 @@ def run_preflight(
         spec: the validated spec.
         resuming: this spec already has a live deployment (its instances already count
             against the limit).
+        image_copy: a missing image is copied into OCIR by deploy's image step (a
+            warning, and the caller needs ``manage repos``) instead of a failure.
     """
     context = _Context(session, spec, resuming)
+    context.image_copy = image_copy
     checks: list[Callable[[_Context], None]] = [
         _compartment,
         _identity,
@@ -429,7 +434,10 @@ def _image(ctx: _Context) -> None:
     choice = choose_image(spec)
     repository_text, tag = split_image(choice.target)
     repository = parse_ocir_repository(repository_text)
-    fix = f"push it: `oci-tei image <spec>` prints the docker commands for {choice.target}"
+    fix = (
+        f"copy it: `oci-tei image <spec>` copies {choice.source} into {choice.target} with your "
+        "OCI identity (no docker), and so does `oci-tei deploy`"
+    )
     mismatch = region_mismatch(repository.region, spec.region)
     if mismatch:
         ctx.add(
@@ -477,6 +485,15 @@ def _image(ctx: _Context) -> None:
         if wanted is None:
             present = sorted({str(image.version) for image in images() if image.version})
             found = f" (its tags: {', '.join(present)})" if present else ""
+            if ctx.image_copy and choice.needs_push:
+                ctx.image_copy_compartment = spec.compartment_id
+                ctx.add(
+                    "image",
+                    WARN,
+                    f"{choice.target} is not in OCIR yet{found}: the image step copies "
+                    f"{choice.source} there (registry to registry, your OCI identity)",
+                )
+                return
             ctx.add(
                 "image",
                 FAIL,
@@ -486,7 +503,19 @@ def _image(ctx: _Context) -> None:
             )
             return
         ctx.repository_compartment = wanted.compartment_id or tenancy
-        ctx.add("image", OK, f"{choice.target} is in OCIR ({spec.region})")
+        pinned = spec.container.image_digest
+        if pinned and wanted.digest and pinned != wanted.digest:
+            ctx.add(
+                "image",
+                FAIL,
+                f"container.image_digest is {pinned} but {choice.target} names {wanted.digest}",
+                "the deployment would run another image than the spec pins",
+                "set container.image_digest to the tag's digest, or push the pinned image "
+                "under the tag",
+            )
+            return
+        digest = f" @ {wanted.digest}" if wanted.digest else ""
+        ctx.add("image", OK, f"{choice.target} is in OCIR ({spec.region}){digest}")
 
 
 # -- bucket, logs -----------------------------------------------------------------------------
@@ -578,6 +607,7 @@ def _iam(ctx: _Context) -> None:
         bucket=spec.artifact.bucket,
         bucket_compartment_id=bucket_compartment,
         create_bucket=spec.artifact.create_bucket,
+        image_copy_compartment_id=ctx.image_copy_compartment,
     )
     chain: list[str] = []
     for permission in needed:

@@ -123,9 +123,20 @@ def deployment_permissions(
 
 
 def caller_permissions(
-    *, compartment_id: str, bucket: str, bucket_compartment_id: str, create_bucket: bool
+    *,
+    compartment_id: str,
+    bucket: str,
+    bucket_compartment_id: str,
+    create_bucket: bool,
+    image_copy_compartment_id: str | None = None,
 ) -> list[NeededPermission]:
-    """What the user running ``oci-tei deploy`` needs."""
+    """What the user running ``oci-tei deploy`` needs.
+
+    ``image_copy_compartment_id``: deploy copies TEI's image into OCIR there, so the caller
+    also needs ``manage repos`` (CreateContainerRepository needs REPOSITORY_CREATE and a
+    push REPOSITORY_UPDATE, both only in ``manage``: Registry policy reference,
+    docs.oracle.com/en-us/iaas/Content/Identity/policyreference/registrypolicyreference.htm).
+    """
     needed = [
         NeededPermission(
             Requirement(
@@ -158,6 +169,19 @@ def caller_permissions(
             "caller",
         ),
     ]
+    if image_copy_compartment_id:
+        needed.append(
+            NeededPermission(
+                Requirement(
+                    "manage",
+                    "repos",
+                    image_copy_compartment_id,
+                    {},
+                    "make the OCIR repository and copy TEI's image into it",
+                ),
+                "caller",
+            )
+        )
     if create_bucket:
         needed.insert(
             0,

@@ -84,9 +84,14 @@ def build_infrastructure(spec: DeploySpec) -> Any:
     return infrastructure
 
 
-def build_runtime(spec: DeploySpec, model_id: str) -> Any:
-    """The ``ModelDeploymentContainerRuntime``: image, ports, env, cmd, HTTPS, model, region."""
-    return (
+def build_runtime(spec: DeploySpec, model_id: str, image_digest: str | None = None) -> Any:
+    """The ``ModelDeploymentContainerRuntime``: image, ports, env, cmd, HTTPS, model, region.
+
+    ``image_digest`` (else the spec's ``container.image_digest``) goes to the container
+    configuration's ``image_digest`` (``OcirModelDeploymentEnvironmentConfigurationDetails``:
+    "The digest of the container image"), so a tag moved later cannot change what runs.
+    """
+    runtime = (
         ModelDeploymentContainerRuntime()
         .with_image(choose_image(spec).target)
         .with_server_port(spec.container.port)
@@ -97,14 +102,21 @@ def build_runtime(spec: DeploySpec, model_id: str) -> Any:
         .with_model_uri(model_id)
         .with_region(spec.region)
     )
+    digest = image_digest or spec.container.image_digest
+    if digest:
+        runtime.with_image_digest(digest)
+    return runtime
 
 
-def build_deployment(spec: DeploySpec, model_id: str = MODEL_ID_PLACEHOLDER) -> Any:
+def build_deployment(
+    spec: DeploySpec, model_id: str = MODEL_ID_PLACEHOLDER, image_digest: str | None = None
+) -> Any:
     """The ``ModelDeployment``, ready for ``deploy()`` once ``model_id`` is real.
 
     Args:
         spec: A validated spec.
         model_id: The model's OCID; the placeholder for a dry run.
+        image_digest: The image's digest to pin (else the spec's ``container.image_digest``).
     """
     tags = {**spec.freeform_tags, **spec.ownership_tags()}
     return (
@@ -113,11 +125,11 @@ def build_deployment(spec: DeploySpec, model_id: str = MODEL_ID_PLACEHOLDER) -> 
         .with_description(deployment_description(spec))
         .with_freeform_tags(**tags)
         .with_infrastructure(build_infrastructure(spec))
-        .with_runtime(build_runtime(spec, model_id))
+        .with_runtime(build_runtime(spec, model_id, image_digest))
     )
 
 
-def deployment_details(spec: DeploySpec, model_id: str) -> Any:
+def deployment_details(spec: DeploySpec, model_id: str, image_digest: str | None = None) -> Any:
     """The ``CreateModelDeploymentDetails`` for the spec, with its declared routes.
 
     oracle-ads builds them as its ``deploy()`` would; it has no setting for the
@@ -128,7 +140,7 @@ def deployment_details(spec: DeploySpec, model_id: str) -> Any:
 
     # ADS's own builder, the one its deploy() sends: private, so every emulated deploy test
     # exercises it (an oracle-ads upgrade that drops it fails them, not a user).
-    details = build_deployment(spec, model_id)._build_model_deployment_details()
+    details = build_deployment(spec, model_id, image_digest)._build_model_deployment_details()
     environment = details.model_deployment_configuration_details.environment_configuration_details
     environment.custom_http_endpoints = [
         oci.data_science.models.InferenceHttpEndpoint(

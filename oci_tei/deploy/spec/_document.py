@@ -79,6 +79,7 @@ _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 _REGION = re.compile(r"^[a-z]+(-[a-z]+)+-\d+$")
 _ARTIFACT_URI = re.compile(r"^oci://(?P<bucket>[\w.-]+)@(?P<namespace>[\w-]+)/(?P<prefix>.*)$")
 _VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
 def _ocid(kind: str, *also: str) -> AfterValidator:
@@ -199,6 +200,8 @@ class Container(_Strict):
         tei_version: TEI release, e.g. ``1.5`` (the seed's) or ``1.9``.
         image: An explicit image instead; pushed to ``ocir_repository`` unless already in OCIR.
         ocir_repository: ``<region>.ocir.io/<tenancy-namespace>/text-embeddings-inference``.
+        image_digest: ``sha256:<hex>``: run exactly this manifest (the image's tag must name
+            it in OCIR). Unset, deploy pins the digest the tag names when it deploys.
         port: The port TEI listens on, which is also the deployment's server and
             health-check port (OCI: 1024-65535, not 24224, 8446 or 8447).
         env: More environment variables for the container (OCI: keys of letters, digits
@@ -208,8 +211,16 @@ class Container(_Strict):
     tei_version: str | None = None
     image: str | None = None
     ocir_repository: str | None = None
+    image_digest: str | None = None
     port: int = 8080
     env: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("image_digest")
+    @classmethod
+    def _check_digest(cls, value: str | None) -> str | None:
+        if value is not None and not _DIGEST.match(value):
+            raise ValueError(f"{value!r} is not a digest: sha256:<64 lowercase hex digits>")
+        return value
 
     @field_validator("tei_version", mode="before")
     @classmethod

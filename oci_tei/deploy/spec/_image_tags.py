@@ -17,9 +17,13 @@ The ``86-`` and ``89-`` builds are TEI's builds tuned for those GPUs; TEI's own 
 check (:mod:`oci_tei.contract._tei`, ``compute_cap_matching``) also runs the Ampere-80 build
 on an 8.6 GPU. :func:`tei_start_refusal` refuses only where TEI itself refuses to start.
 GPUs below compute capability 7.5 (P100, V100) cannot run TEI at all. The ``cpu-<ver>``
-image is built for x86-64 only (Intel MKL); TEI's ARM64 CPU builds are published only as
-``cpu-arm64-latest`` without version tags (TEI issue #900), so Ampere (A1/A2) shapes need
-an explicit, pinned ``container.image``.
+image is built for x86-64 only (Intel MKL). TEI does publish a linux/arm64 CPU image
+(``Dockerfile-arm64``, the ``cpu-arm64`` entry of ``.github/workflows/matrix.json``, added
+2026-03-31, after release 1.9.3): ``cpu-arm64-latest`` and ``cpu-arm64-sha-<commit>`` from
+main, and ``cpu-arm64-<version>`` from the first release after that (TEI's README lists
+``cpu-arm64-1.9``, which no release has built yet). So Ampere (A1/A2) shapes take an
+explicit ``container.image`` (one of those tags); deploy copies it into OCIR and pins its
+digest, so even ``cpu-arm64-latest`` cannot move under a deployment.
 """
 
 from __future__ import annotations
@@ -101,10 +105,12 @@ def tei_image_tag(shape: Shape, version: str) -> str:
         if shape.arch == "aarch64":
             raise UnsupportedShapeError(
                 shape.name,
-                "an Ampere ARM shape: TEI's cpu-<version> image is x86-64 only (Intel MKL) and "
-                "its ARM64 build is published only as cpu-arm64-latest, without version tags. "
-                "Use an x86 shape (VM.Standard.E4.Flex, VM.Standard.E5.Flex, VM.Standard3.Flex) "
-                "or set container.image to a pinned arm64 TEI image you built",
+                "an Ampere ARM shape: TEI's cpu-<version> image is x86-64 only (Intel MKL); its "
+                "linux/arm64 build is published as cpu-arm64-latest and cpu-arm64-sha-<commit>, "
+                "without version tags so far. Set container.image to "
+                "ghcr.io/huggingface/text-embeddings-inference:cpu-arm64-latest (deploy copies "
+                "it into OCIR and pins its digest), or use an x86 shape (VM.Standard.E4.Flex, "
+                "VM.Standard.E5.Flex, VM.Standard3.Flex)",
                 field="container.tei_version",
             )
         return f"cpu-{version}"

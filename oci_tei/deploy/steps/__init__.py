@@ -6,6 +6,8 @@ The modules, in the order a deploy uses them:
   and :class:`DeployRun`, what one run carries from step to step.
 * ``_locate`` — region check; this spec's deployment from an earlier run (resume).
 * ``_preflight`` — the preflight checks (:mod:`oci_tei.deploy.preflight`) as a step.
+* ``_image_copy`` — TEI's image in OCIR: copied there when missing (:mod:`oci_tei.registry`),
+  pinned by digest.
 * ``_download`` — the model files (Hub cache, path, package).
 * ``_upload`` — into the versioned bucket, nothing overwritten.
 * ``_model`` — the model by reference.
@@ -38,6 +40,7 @@ from oci_tei.deploy.steps._download import (
     check_model_dir,
     resolve_model_dir,
 )
+from oci_tei.deploy.steps._image_copy import CopyImage, ensure_image
 from oci_tei.deploy.steps._image_push import ENGINES, find_engine, push_commands, push_image
 from oci_tei.deploy.steps._locate import Locate
 from oci_tei.deploy.steps._model import RegisterModel, ensure_model
@@ -90,6 +93,7 @@ __all__ = [
     "STEP_KEYS",
     "TEI_FILE_PATTERNS",
     "WORK_REQUEST_DONE",
+    "CopyImage",
     "CreateDeployment",
     "DeployExecutor",
     "DeployOutcome",
@@ -114,6 +118,7 @@ __all__ = [
     "build_plan",
     "check_model_dir",
     "create_deployment",
+    "ensure_image",
     "ensure_model",
     "ensure_versioned_bucket",
     "expected_md5",

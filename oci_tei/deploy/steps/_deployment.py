@@ -32,7 +32,9 @@ from oci_tei.deploy.steps._wait import IN_PROGRESS_STATES
 __all__ = ["CreateDeployment", "create_deployment", "resumable_deployment"]
 
 
-def create_deployment(session: DeploySession, spec: DeploySpec, model_id: str) -> str:
+def create_deployment(
+    session: DeploySession, spec: DeploySpec, model_id: str, image_digest: str | None = None
+) -> str:
     """Create the deployment (no waiting); returns its OCID.
 
     The details are oracle-ads' (:func:`~oci_tei.deploy.spec._ads_resources.deployment_details`)
@@ -45,7 +47,7 @@ def create_deployment(session: DeploySession, spec: DeploySpec, model_id: str) -
     from oci_tei.deploy.spec._ads_resources import deployment_details
 
     session.configure()
-    details = deployment_details(spec, model_id)
+    details = deployment_details(spec, model_id, image_digest)
     response = session.data_science(spec.region).create_model_deployment(
         details,
         opc_retry_token=uuid.uuid4().hex,
@@ -144,7 +146,9 @@ class CreateDeployment(Step):
         if run.existing is None:
             if run.model_id is None:
                 raise DeployError("no model to deploy: the model step did not run", step=self.key)
-            run.deployment_id = create_deployment(session, spec, run.model_id)
+            run.deployment_id = create_deployment(
+                session, spec, run.model_id, run.extra.get("image_digest")
+            )
         else:
             record = run.existing
             drift = None

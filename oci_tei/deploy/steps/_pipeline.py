@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from oci_tei.deploy.spec import DeploySpec
 from oci_tei.deploy.steps._deployment import CreateDeployment
 from oci_tei.deploy.steps._download import Download
+from oci_tei.deploy.steps._image_copy import CopyImage
 from oci_tei.deploy.steps._locate import Locate
 from oci_tei.deploy.steps._model import RegisterModel
 from oci_tei.deploy.steps._preflight import Preflight
@@ -136,6 +137,7 @@ PIPELINE = Pipeline(
     [
         Locate(),
         Preflight(),
+        CopyImage(),
         Download(),
         Upload(),
         RegisterModel(),

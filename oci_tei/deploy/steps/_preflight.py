@@ -49,7 +49,9 @@ class Preflight(Step):
         Raises:
             PreflightError: A check failed (the message lists each problem and its fix).
         """
-        report = run_preflight(run.session, run.spec, resuming=False)
+        report = run_preflight(
+            run.session, run.spec, resuming=False, image_copy=run.options.image_copy
+        )
         run.echo(report.render())
         if not report.ok:
             raise PreflightError(report)

@@ -51,6 +51,8 @@ class DeployOutcome:
         batch_size: The client ``batch_size`` that fits the spec's TEI.
         max_request_bytes: The client ``max_request_bytes`` that fits it.
         server_permits: The client ``server_permits`` that fits it.
+        image: The image the deployment runs (``<ocir repository>:<tag>``).
+        image_digest: The digest it is pinned to (None: not pinned).
     """
 
     name: str
@@ -63,6 +65,8 @@ class DeployOutcome:
     batch_size: int = TEI_DEFAULT_BATCH
     max_request_bytes: int = TEI_DEFAULT_PAYLOAD
     server_permits: int = TEI_DEFAULT_PERMITS
+    image: str = ""
+    image_digest: str | None = None
 
     def to_json(self) -> str:
         """The outcome as a JSON document."""
@@ -103,6 +107,7 @@ class DeployExecutor:
         smoke_test: bool = True,
         preflight: bool = True,
         update: bool = False,
+        image_copy: bool = True,
     ) -> DeployOutcome:
         """Run the pipeline (locate, preflight, download ... smoke test) for ``spec``.
 
@@ -125,6 +130,7 @@ class DeployExecutor:
             smoke_test=smoke_test,
             preflight=preflight,
             update=update,
+            image_copy=image_copy,
         )
         run = DeployRun(self.session, spec, options, self.pipeline)
         self.pipeline.execute(run)
@@ -138,7 +144,9 @@ class DeployExecutor:
         spec: DeploySpec, deployment: Any, *, dimension: int | None = None
     ) -> DeployOutcome:
         """The outcome for a deployment record made from ``spec``."""
-        model = deployment.model_deployment_configuration_details.model_configuration_details
+        config = deployment.model_deployment_configuration_details
+        model = config.model_configuration_details
+        environment = getattr(config, "environment_configuration_details", None)
         return DeployOutcome(
             name=spec.name,
             deployment_id=str(deployment.id),
@@ -148,4 +156,6 @@ class DeployExecutor:
             region=spec.region,
             dimension=dimension,
             **client_options(spec),
+            image=str(getattr(environment, "image", "") or ""),
+            image_digest=getattr(environment, "image_digest", None),
         )

@@ -51,6 +51,8 @@ class RunOptions:
         smoke_test: Make one signed call once ACTIVE.
         preflight: Check what OCI would fail on before creating anything.
         update: Apply the difference when the live deployment no longer matches the spec.
+        image_copy: Copy TEI's image into OCIR when it is missing there (registry to
+            registry, the caller's OCI identity); False makes a missing image an error.
     """
 
     wait: bool = True
@@ -58,6 +60,7 @@ class RunOptions:
     smoke_test: bool = True
     preflight: bool = True
     update: bool = False
+    image_copy: bool = True
 
 
 @dataclass
