@@ -45,6 +45,7 @@ from oci_tei_emulator._tenancy import TENANCY, TenancyState
 
 __all__ = [
     "ADMINISTRATION",
+    "HANDLER_AUTHORIZED",
     "NOT_YET_AUTHORIZED",
     "ROUTES",
     "UNAUTHORIZED_PREFIXES",
@@ -152,8 +153,17 @@ NOT_YET_AUTHORIZED: dict[tuple[str, str], str] = {
     ("POST", "/20190909/search"): "SearchLogs",
     ("POST", "/20180409/resources"): "SearchResources",
 }
-#: Paths the middleware leaves to their handlers (credentials, the predict gateway).
-UNAUTHORIZED_PREFIXES = ("/opc/", "/v1/x509", "/{ocid}", "/{tail")
+#: Operations whose handlers authorize them (the OCIR repositories: their compartment is
+#: the repository's, which the registry state holds).
+HANDLER_AUTHORIZED: dict[tuple[str, str], str] = {
+    ("POST", f"{_ART}/repositories"): "CreateContainerRepository",
+    ("GET", f"{_ART}/repositories/{{repositoryId}}"): "GetContainerRepository",
+    ("PUT", f"{_ART}/repositories/{{repositoryId}}"): "UpdateContainerRepository",
+    ("DELETE", f"{_ART}/repositories/{{repositoryId}}"): "DeleteContainerRepository",
+}
+#: Paths the middleware leaves to their handlers (credentials: IMDS, federation, the
+#: registry token; the predict gateway).
+UNAUTHORIZED_PREFIXES = ("/opc/", "/v1/x509", "/20180419/docker/token", "/{ocid}", "/{tail")
 
 #: Operations whose body names the compartment the resource is created in.
 _CREATES = (
