@@ -23,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from oci_tei import _iam as iam
+from oci_tei_emulator import _policy as iam
 from oci_tei_emulator._errors import OCIError, not_found
 from oci_tei_emulator._gateway import CONTEXT
 from oci_tei_emulator._ocir import OCIR, OcirState, RegistryImage, Repository

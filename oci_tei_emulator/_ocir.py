@@ -32,7 +32,7 @@ import aiohttp
 import httpx
 from aiohttp import web
 
-from oci_tei import _iam as iam
+from oci_tei_emulator import _policy as iam
 from oci_tei_emulator._errors import OCIError, not_authenticated
 from oci_tei_emulator._gateway import CONTEXT
 from oci_tei_emulator._registry import RegistryServer, TokenAuthority, parse_scopes
