@@ -9,6 +9,7 @@ __all__ = [
     "logger",
     "new_ocid",
     "oci_middleware",
+    "region_key",
     "request_id",
 ]
 
@@ -22,7 +23,6 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from oci_tei.contract._regions import region_key
 from oci_tei_emulator._config import EmulatorConfig
 from oci_tei_emulator._errors import OCIError, not_authenticated, not_found
 from oci_tei_emulator._faults import FaultInjector
@@ -54,8 +54,19 @@ def new_ocid(kind: str, region: str) -> str:
     not by name (OCI "Resource Identifiers": ``ocid1.<TYPE>.<REALM>.[REGION]...``, whose
     examples carry ``phx``); the key comes from the oci SDK's region table.
     """
-    key = region_key(region) or region.lower()
-    return f"ocid1.{kind}.oc1.{key}.amaaaaaa{uuid.uuid4().hex}"
+    return f"ocid1.{kind}.oc1.{region_key(region)}.amaaaaaa{uuid.uuid4().hex}"
+
+
+def region_key(region: str) -> str:
+    """The region key of a region name (``us-ashburn-1`` -> ``iad``), or the input lowered.
+
+    Read from the oci SDK's own table (``oci.regions.REGIONS_SHORT_NAMES``: key -> name).
+    """
+    import oci
+
+    lowered = region.strip().lower()
+    keys = {name: key for key, name in oci.regions.REGIONS_SHORT_NAMES.items()}
+    return str(keys.get(lowered, lowered))
 
 
 def caller_id(request: web.Request) -> str:

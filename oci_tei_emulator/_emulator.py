@@ -32,6 +32,7 @@ from oci_tei_emulator._context import (
     logger,
     new_ocid,
     oci_middleware,
+    region_key,
 )
 from oci_tei_emulator._keys import (
     default_profile_public_key,
@@ -467,9 +468,7 @@ class Emulator:
 
 
 def _region_key(region: str) -> str:
-    from oci_tei.contract._regions import region_key
-
-    return region_key(region) or region
+    return region_key(region)
 
 
 __all__ = ["Emulator"]

@@ -18,11 +18,11 @@ documents the declaration, not the refusal).
 
 from __future__ import annotations
 
-__all__ = ["CONTEXT", "add_routes"]
+__all__ = ["CONTEXT", "PREDICT_OBSERVERS", "PredictObserver", "add_routes"]
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import aiohttp
 from aiohttp import web
@@ -32,6 +32,10 @@ from oci_tei_emulator._errors import OCIError, not_found
 from oci_tei_emulator._network import half_rtt
 
 CONTEXT = web.AppKey("oci_tei_emulator_context", EmulatorContext)
+#: Called after each predict call with ``(app, ocid, method, path, status, seconds)``;
+#: Log Search registers the writer of the deployment's access and predict logs here.
+PredictObserver = Callable[[web.Application, str, str, str, int, float], None]
+PREDICT_OBSERVERS = web.AppKey("oci_tei_predict_observers", list[PredictObserver])
 DEFAULT_ROUTE = "/predict"
 _PASSED_RESPONSE_HEADERS = ("content-type",)
 
@@ -201,9 +205,7 @@ async def _invoke(request: web.Request, *, streaming: bool) -> web.StreamRespons
 
 
 async def _logged(request: web.Request, *, streaming: bool) -> web.StreamResponse:
-    """Invoke, then write the call to the deployment's access and predict logs."""
-    from oci_tei_emulator._log_search import record_predict_call
-
+    """Invoke, then tell the observers (the deployment's access and predict logs)."""
     started = time.monotonic()
     status = 500
     try:
@@ -214,14 +216,16 @@ async def _logged(request: web.Request, *, streaming: bool) -> web.StreamRespons
         status = exc.status
         raise
     finally:
-        record_predict_call(
-            request.app,
-            request.match_info["ocid"],
-            request.method,
-            request.path,
-            status,
-            time.monotonic() - started,
-        )
+        elapsed = time.monotonic() - started
+        for observe in request.app.get(PREDICT_OBSERVERS, ()):
+            observe(
+                request.app,
+                request.match_info["ocid"],
+                request.method,
+                request.path,
+                status,
+                elapsed,
+            )
 
 
 async def predict(request: web.Request) -> web.StreamResponse:

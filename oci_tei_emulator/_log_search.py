@@ -32,7 +32,7 @@ from typing import Any
 from aiohttp import web
 
 from oci_tei_emulator._errors import OCIError, invalid_parameter
-from oci_tei_emulator._gateway import CONTEXT
+from oci_tei_emulator._gateway import CONTEXT, PREDICT_OBSERVERS
 from oci_tei_emulator._paging import page_of
 from oci_tei_emulator._wire import from_wire, model_response
 
@@ -239,4 +239,7 @@ async def search_logs(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     """Register Log Search under ``/20190909``."""
     app[LOG_RECORDS] = LogRecords()
+    if PREDICT_OBSERVERS not in app:
+        app[PREDICT_OBSERVERS] = []
+    app[PREDICT_OBSERVERS].append(record_predict_call)
     app.router.add_post("/20190909/search", search_logs)
