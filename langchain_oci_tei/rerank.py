@@ -9,8 +9,8 @@ from langchain_core.callbacks import Callbacks
 from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import ConfigDict, Field
 
-from oci_tei._adapters import RerankAdapterBase
 from oci_tei._rerank import RerankResult
+from oci_tei._rerank_adapter import RerankAdapterBase
 
 __all__ = ["OCITEIRerank"]
 

@@ -11,8 +11,8 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
 from pydantic import Field
 
-from oci_tei._adapters import RerankAdapterBase
 from oci_tei._rerank import RerankResult
+from oci_tei._rerank_adapter import RerankAdapterBase
 
 __all__ = ["OCITEIRerank"]
 

@@ -1,8 +1,10 @@
 """What the framework adapters share: settings, a lazily built client, safe pickling.
 
-``langchain_oci_tei`` and ``llama_index_oci_tei`` classes inherit :class:`AdapterBase`
-(embeddings) or :class:`RerankAdapterBase` (reranking) next to their framework's base
-class and only translate method names. Nothing here imports a framework.
+``langchain_oci_tei`` and ``llama_index_oci_tei`` classes inherit ``AdapterBase``
+(embeddings) or ``oci_tei._rerank_adapter.RerankAdapterBase`` (reranking, a module of its
+own so that importing an embeddings adapter does not build the rerank models) next to
+their framework's base class and only translate method names. Nothing here imports a
+framework.
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ from typing import Any, ClassVar, Generic, TypeVar
 from pydantic import BaseModel, PrivateAttr
 
 from oci_tei._client import EmbeddingClient, EngineClient
-from oci_tei._rerank import RerankClient, RerankSettings
 from oci_tei._settings import API_KEY_ENV_VAR, ClientSettings, EmbeddingSettings
 
-__all__ = ["AdapterBase", "ClientOwner", "RerankAdapterBase"]
+__all__ = ["AdapterBase", "ClientOwner"]
 
 _Client = TypeVar("_Client", bound=EngineClient)
 
@@ -83,14 +84,7 @@ class ClientOwner(ClientSettings, Generic[_Client]):
 
 
 class AdapterBase(ClientOwner[EmbeddingClient], EmbeddingSettings):
-    """Embedding settings plus the :class:`~oci_tei._client.EmbeddingClient` they configure."""
+    """Embedding settings plus the ``EmbeddingClient`` they configure."""
 
     _settings_class: ClassVar[type[ClientSettings]] = EmbeddingSettings
     _client_class: ClassVar[type[EngineClient]] = EmbeddingClient
-
-
-class RerankAdapterBase(ClientOwner[RerankClient], RerankSettings):
-    """Rerank settings plus the :class:`~oci_tei._rerank.RerankClient` they configure."""
-
-    _settings_class: ClassVar[type[ClientSettings]] = RerankSettings
-    _client_class: ClassVar[type[EngineClient]] = RerankClient

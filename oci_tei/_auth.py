@@ -17,12 +17,10 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal, cast, get_args
 from urllib.parse import urlsplit
-
-import httpx
 
 from oci_tei._errors import ConfigurationError
 
@@ -220,7 +218,7 @@ class _SigningRequest:
     oci's signers take a ``requests.PreparedRequest`` and read ``method``, ``url``,
     ``path_url``, ``body`` and a case-insensitive, mutable ``headers`` (``oci/signer.py``:
     ``inject_missing_headers``, ``AbstractBaseSigner.do_request_sign``). This is that shape
-    over ``httpx.Headers``, so signing needs neither ``requests`` (not a dependency of
+    over a small case-insensitive mapping, so signing needs neither ``requests`` (not a dependency of
     ours; the SDK only vendors a private copy) nor a second request model. Like
     ``requests`` does when it prepares a body, it states ``content-length``, which the
     body signature covers.
@@ -230,11 +228,36 @@ class _SigningRequest:
         self.method = method.upper()
         self.url = url
         self.body = body
-        self.headers = httpx.Headers(headers)
+        self.headers = _Headers(headers)
         if body or self.method in ("POST", "PUT", "PATCH"):
             self.headers.setdefault("content-length", str(len(body)))
         parts = urlsplit(url)
         self.path_url = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+class _Headers(MutableMapping[str, str]):
+    """Case-insensitive, mutable headers, listed in lower case as ``httpx.Headers`` lists them.
+
+    All the signer needs, without building an ``httpx.Headers`` per request.
+    """
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._items = {name.lower(): value for name, value in headers.items()}
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()]
+
+    def __setitem__(self, name: str, value: str) -> None:
+        self._items[name.lower()] = value
+
+    def __delitem__(self, name: str) -> None:
+        del self._items[name.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def _rebuildable_spec(spec: AuthSpec, signer: Any | None, explicit: bool) -> AuthSpec:

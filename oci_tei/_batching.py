@@ -1,9 +1,10 @@
 """Checking inputs and cutting them into requests that fit every limit on the way.
 
 Inputs are validated and JSON-encoded before anything is sent, so a bad input fails the
-call with its index while nothing has been spent. Batches are then handed out lazily by
-a :class:`BatchPlanner`: when the server teaches a smaller batch limit mid-call (TEI's
-"batch size N > maximum allowed batch size M"), every batch cut after that respects it.
+call with its index while nothing has been spent. Batches are then cut lazily by the
+scheduler's source (``oci_tei._scheduler``) under the shared :class:`BatchLimits`: when the
+server teaches a smaller batch limit mid-call (TEI's "batch size N > maximum allowed batch
+size M"), every batch cut after that respects it.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 
 from oci_tei._errors import InputTypeError, InvalidInputError, PayloadTooLargeError
 from oci_tei._protocol import encode_text
 
-__all__ = ["Batch", "BatchLimits", "BatchPlanner", "encode_input", "encode_inputs"]
+__all__ = ["Batch", "BatchLimits", "encode_input", "encode_inputs"]
 
 
 def encode_inputs(
@@ -37,6 +39,16 @@ def encode_inputs(
     """
     if isinstance(texts, (str, bytes)):
         raise TypeError("expected a list of strings, got a single string: wrap it in a list")
+    # In bulk first (C loops); on any doubt, input by input, which names the one at fault.
+    try:
+        if all(map(str.strip, texts)):
+            prefixed = map(prefix.__add__, texts) if prefix else texts
+            # encode_text, mapped: json's C string encoder, then UTF-8.
+            fragments = list(map(str.encode, map(encode_basestring, prefixed)))
+            if not fragments or max(map(len, fragments)) <= max_fragment_bytes:
+                return fragments
+    except (TypeError, UnicodeEncodeError):
+        pass
     return [
         encode_input(index, text, prefix=prefix, max_fragment_bytes=max_fragment_bytes)
         for index, text in enumerate(texts)
@@ -121,47 +133,3 @@ class BatchLimits:
         """Lower the request size after a server refused ``size`` bytes as too large."""
         with self._lock:
             self.max_bytes = max(1, min(self.max_bytes, size))
-
-
-class BatchPlanner:
-    """Hands out consecutive batches on demand; safe to share between worker threads."""
-
-    def __init__(self, fragments: Sequence[bytes], limits: BatchLimits, overhead: int) -> None:
-        self._fragments = fragments
-        self._limits = limits
-        self._overhead = overhead
-        self._next = 0
-        self._lock = threading.Lock()
-        self.stopped = threading.Event()
-
-    @property
-    def total(self) -> int:
-        """Number of inputs."""
-        return len(self._fragments)
-
-    def estimated_batches(self) -> int:
-        """How many batches the current limits cut (a lower bound if limits shrink)."""
-        return -(-len(self._fragments) // max(1, self._limits.max_count))
-
-    def stop(self) -> None:
-        """Hand out nothing more and tell running batches to give up (the call failed)."""
-        with self._lock:
-            self._next = len(self._fragments)
-        self.stopped.set()
-
-    def next_batch(self) -> Batch | None:
-        """The next batch under the current limits, or None when all are handed out."""
-        with self._lock:
-            start = self._next
-            if start >= len(self._fragments):
-                return None
-            max_count, budget = self._limits.max_count, self._limits.max_bytes - self._overhead
-            end, size = start, 0
-            while end < len(self._fragments) and end - start < max_count:
-                extra = len(self._fragments[end]) + (1 if end > start else 0)
-                if end > start and size + extra > budget:
-                    break
-                size += extra
-                end += 1
-            self._next = end
-            return Batch(start, self._fragments[start:end])

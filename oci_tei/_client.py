@@ -1,45 +1,46 @@
 """``EmbeddingClient``: embed texts through TEI or an OCI Model Deployment, sync or async.
 
-One client per configuration. It validates and encodes inputs up front, cuts them into
-batches on demand, runs batches concurrently (worker threads for ``embed``, tasks on the
-running loop for ``aembed``), and writes each batch's vectors to its inputs' positions,
-so the result always has one vector per input, in input order — or the call raises.
+One client per configuration. Every call runs through the one scheduler
+(``oci_tei._scheduler``): a list (``embed``, ``embed_documents``) is validated and encoded
+up front and collected from the same stream ``iter_embed`` and ``oci-tei embed`` read, so
+concurrency (worker threads, or tasks on the running loop), cancellation and progress
+exist once. The result always has one vector per input, in input order — or the call
+raises.
 
-On the first failure the remaining batches are not started and the error with the lowest
-input index is raised; nothing is logged and swallowed.
+On the first failure of a list call, the batches still running are abandoned and the
+error with the lowest input index is raised; nothing is logged and swallowed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ClassVar, TypeVar
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from oci_tei import __version__
-from oci_tei._batching import Batch, BatchLimits, BatchPlanner, encode_input, encode_inputs
+from oci_tei._batching import BatchLimits, encode_input, encode_inputs
 from oci_tei._engine import Engine
-from oci_tei._errors import CallAbandoned, ResponseFormatError
+from oci_tei._errors import ResponseFormatError
 from oci_tei._inflight import InFlightLimit
-from oci_tei._operations import EmbedOperation, Operation, Vectors
-from oci_tei._protocol import Array
+from oci_tei._operations import ArrayOperation, EmbedOperation, Operation
 from oci_tei._rate_limit import RequestRateLimiter
 from oci_tei._retry import RetryPolicy
-from oci_tei._settings import ClientSettings, EmbeddingSettings
-from oci_tei._streaming import (
-    ArrayOperation,
+from oci_tei._scheduler import (
     Chunk,
     OnRefusal,
     Source,
-    astream,
-    passthrough,
-    stream,
+    encoded_source,
+    quiet_thread,
+    run_async,
+    run_sync,
 )
+from oci_tei._settings import ClientSettings, EmbeddingSettings
 from oci_tei._transport import AsyncTransport, SyncTransport
 from oci_tei._usage import Usage, UsageMeter, metered
+
+if TYPE_CHECKING:
+    from oci_tei._protocol import Array
 
 __all__ = ["EmbeddingClient", "EngineClient"]
 
@@ -51,9 +52,9 @@ _C = TypeVar("_C", bound="EngineClient")
 class EngineClient:
     """What every client shares: endpoint, signer, engine, transports, concurrent batches.
 
-    Subclasses validate and encode their inputs into a ``BatchPlanner`` and pass it
-    with an ``Operation`` to ``_run`` or ``_arun``, which
-    run the batches concurrently and hand each batch's results to ``place``.
+    Subclasses check and encode their inputs and hand them, with an ``Operation``, to
+    ``_collect``/``_acollect`` (a list) or ``_stream``/``_astream`` (a stream): every
+    call runs through the one scheduler, ``oci_tei._scheduler``.
     """
 
     #: The settings class whose fields the constructor accepts as keyword options.
@@ -96,68 +97,117 @@ class EngineClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(endpoint={str(self._endpoint)!r}, signer={self.signer!r})"
 
-    def _run(
+    def _stream(
         self,
-        planner: BatchPlanner,
+        source: Source,
         operation: Operation[R],
-        place: Callable[[Batch, R], None],
         *,
-        show_progress: bool | None,
-        desc: str,
-    ) -> None:
-        """Run every batch of ``planner`` on worker threads; ``place`` stores results."""
+        chunk_size: int,
+        on_refusal: OnRefusal = "raise",
+        show_progress: bool | None = False,
+        total: int | None = None,
+        desc: str = "Embedding",
+        collect: bool = False,
+    ) -> Iterator[Chunk[R]]:
+        """Every call, sync: ``source`` through the scheduler on worker threads."""
         engine = self._get_engine()
         self._sync.run(engine.discover())
-        with self._progress(show_progress, planner.total, desc) as progress:
+        with self._progress(show_progress, total, desc) as progress:
+            yield from run_sync(
+                source,
+                operation,
+                lambda batch: metered(engine.run_batch(batch, operation), self._usage),
+                self._sync.run,
+                self._get_executor,
+                window=self._window(),
+                chunk_size=chunk_size,
+                on_refusal=on_refusal,
+                progress=progress.update,
+                collect=collect,
+            )
 
-            def work(batch: Batch) -> None:
-                steps = metered(engine.run_batch(batch, operation), self._usage)
-                place(batch, self._sync.run(steps, planner.stopped))
-                progress.update(len(batch))
-
-            workers = min(self.max_concurrency, planner.estimated_batches())
-            if workers <= 1:
-                _drain(planner, work)
-            else:
-                executor = self._get_executor()
-                futures = [executor.submit(_drain, planner, work) for _ in range(workers)]
-                errors = [f.exception() for f in futures]
-                _raise_first([e for e in errors if e is not None])
-
-    async def _arun(
+    async def _astream(
         self,
-        planner: BatchPlanner,
+        source: Source,
         operation: Operation[R],
-        place: Callable[[Batch, R], None],
         *,
-        show_progress: bool | None,
-        desc: str,
-    ) -> None:
-        """Async ``_run``: batches run as tasks on the running event loop."""
+        chunk_size: int,
+        on_refusal: OnRefusal = "raise",
+        show_progress: bool | None = False,
+        total: int | None = None,
+        desc: str = "Embedding",
+        collect: bool = False,
+    ) -> AsyncIterator[Chunk[R]]:
+        """Every call, async: ``source`` through the scheduler as tasks on the running loop."""
         engine = self._get_engine()
         await self._async.prepare()
         await self._async.run(engine.discover())
-        with self._progress(show_progress, planner.total, desc) as progress:
+        with self._progress(show_progress, total, desc) as progress:
+            async for chunk in run_async(
+                source,
+                operation,
+                lambda batch: metered(engine.run_batch(batch, operation), self._usage),
+                self._async.run,
+                window=self._window(),
+                chunk_size=chunk_size,
+                on_refusal=on_refusal,
+                progress=progress.update,
+                collect=collect,
+            ):
+                yield chunk
 
-            async def drain() -> None:
-                try:
-                    while (batch := planner.next_batch()) is not None:
-                        steps = metered(engine.run_batch(batch, operation), self._usage)
-                        place(batch, await self._async.run(steps))
-                        progress.update(len(batch))
-                except BaseException:
-                    planner.stop()
-                    raise
+    def _collect(
+        self,
+        fragments: Sequence[bytes],
+        operation: Operation[R],
+        *,
+        show_progress: bool | None,
+        desc: str,
+    ) -> R:
+        """A list call: its inputs, checked and encoded, as one collected stream."""
+        source = self._list_source(fragments, operation)
+        chunks = self._stream(
+            source,
+            operation,
+            chunk_size=len(fragments),
+            show_progress=show_progress,
+            total=len(fragments),
+            desc=desc,
+            collect=True,
+        )
+        return _only(list(chunks), operation)
 
-            workers = min(self.max_concurrency, planner.estimated_batches())
-            tasks = [asyncio.ensure_future(drain()) for _ in range(max(1, workers))]
-            try:
-                await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-            finally:
-                for task in tasks:
-                    task.cancel()
-                outcomes = await asyncio.gather(*tasks, return_exceptions=True)
-            _raise_first([o for o in outcomes if isinstance(o, BaseException)])
+    async def _acollect(
+        self,
+        fragments: Sequence[bytes],
+        operation: Operation[R],
+        *,
+        show_progress: bool | None,
+        desc: str,
+    ) -> R:
+        """Async ``_collect``."""
+        source = self._list_source(fragments, operation)
+        chunks = [
+            chunk
+            async for chunk in self._astream(
+                source,
+                operation,
+                chunk_size=len(fragments),
+                show_progress=show_progress,
+                total=len(fragments),
+                desc=desc,
+                collect=True,
+            )
+        ]
+        return _only(chunks, operation)
+
+    def _list_source(self, fragments: Sequence[bytes], operation: Operation[Any]) -> Source:
+        limits = self._get_engine().limits
+        return encoded_source(fragments, limits, operation.overhead, max(1, len(fragments)))
+
+    def _window(self) -> int:
+        # Twice the concurrency: a worker finishing finds the next batch already cut.
+        return 2 * self.max_concurrency
 
     def usage(self) -> Usage:
         """Requests, retries and body bytes this client has sent and received so far."""
@@ -224,7 +274,9 @@ class EngineClient:
         with self._engine_lock:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(
-                    max_workers=self.max_concurrency, thread_name_prefix="oci-tei"
+                    max_workers=self.max_concurrency,
+                    thread_name_prefix="oci-tei",
+                    initializer=quiet_thread,  # Ctrl-C reaches the caller's thread
                 )
             return self._executor
 
@@ -289,12 +341,12 @@ class EmbeddingClient(EngineClient):
             ValueError: An input is empty (``InvalidInputError``).
             OCITEIError: Any failure after retries; see ``oci_tei._errors``.
         """
-        planner = self._plan(texts, instruction)
-        if planner is None:
+        fragments = self._encode(texts, instruction or "")
+        if not fragments:
             return []
-        results, place = _slots(planner.total)
-        self._run(planner, self._operation, place, show_progress=show_progress, desc="Embedding")
-        return results
+        return self._collect(
+            fragments, self._operation, show_progress=show_progress, desc="Embedding"
+        )
 
     async def aembed(
         self,
@@ -304,14 +356,12 @@ class EmbeddingClient(EngineClient):
         show_progress: bool | None = None,
     ) -> list[list[float]]:
         """Async ``embed``, concurrent on the running event loop."""
-        planner = self._plan(texts, instruction)
-        if planner is None:
+        fragments = self._encode(texts, instruction or "")
+        if not fragments:
             return []
-        results, place = _slots(planner.total)
-        await self._arun(
-            planner, self._operation, place, show_progress=show_progress, desc="Embedding"
+        return await self._acollect(
+            fragments, self._operation, show_progress=show_progress, desc="Embedding"
         )
-        return results
 
     # -- arrays and streams ---------------------------------------------------------
 
@@ -342,10 +392,13 @@ class EmbeddingClient(EngineClient):
             OCITEIError: Any failure after retries; see ``oci_tei._errors``.
         """
         source, total = self._array_source(texts, instruction)
+        chunks = self._stream(
+            source, self._arrays, chunk_size=_ARRAY_CHUNK, show_progress=show_progress, total=total
+        )
         out: Array | None = None
-        for chunk in self._chunks(source, _ARRAY_CHUNK, "raise", show_progress, total):
+        for chunk in chunks:
             out = _place(out, chunk, total)
-        return out if out is not None else np.empty((0, 0), dtype=np.float32)
+        return out if out is not None else self._arrays.join([])
 
     async def aembed_array(
         self,
@@ -356,10 +409,13 @@ class EmbeddingClient(EngineClient):
     ) -> Array:
         """Async ``embed_array``, concurrent on the running event loop."""
         source, total = self._array_source(texts, instruction)
+        chunks = self._astream(
+            source, self._arrays, chunk_size=_ARRAY_CHUNK, show_progress=show_progress, total=total
+        )
         out: Array | None = None
-        async for chunk in self._achunks(source, _ARRAY_CHUNK, "raise", show_progress, total):
+        async for chunk in chunks:
             out = _place(out, chunk, total)
-        return out if out is not None else np.empty((0, 0), dtype=np.float32)
+        return out if out is not None else self._arrays.join([])
 
     def iter_embed(
         self,
@@ -388,8 +444,11 @@ class EmbeddingClient(EngineClient):
                 reaches the input at fault; the arrays before it have been yielded.
         """
         source = self._source(texts, chunk_size, instruction)
-        for chunk in self._chunks(source, chunk_size, "raise", show_progress, None):
-            yield chunk.vectors
+        chunks = self._stream(
+            source, self._arrays, chunk_size=chunk_size, show_progress=show_progress
+        )
+        for chunk in chunks:
+            yield chunk.results
 
     async def aiter_embed(
         self,
@@ -401,8 +460,11 @@ class EmbeddingClient(EngineClient):
     ) -> AsyncIterator[Array]:
         """Async ``iter_embed``, concurrent on the running event loop."""
         source = self._source(texts, chunk_size, instruction)
-        async for chunk in self._achunks(source, chunk_size, "raise", show_progress, None):
-            yield chunk.vectors
+        chunks = self._astream(
+            source, self._arrays, chunk_size=chunk_size, show_progress=show_progress
+        )
+        async for chunk in chunks:
+            yield chunk.results
 
     def stream_chunks(
         self,
@@ -411,14 +473,14 @@ class EmbeddingClient(EngineClient):
         chunk_size: int,
         on_refusal: OnRefusal,
         instruction: str | None = None,
-    ) -> Iterator[Chunk]:
+    ) -> Iterator[Chunk[Array]]:
         """``iter_embed`` for tools that handle refused inputs (``oci-tei embed``).
 
         Each ``Chunk`` says which inputs it covers and which
         the server refused; ``on_refusal`` is ``"raise"``, ``"skip"`` or ``"stop"``.
         """
         source = self._source(texts, chunk_size, instruction)
-        return self._chunks(source, chunk_size, on_refusal, False, None)
+        return self._stream(source, self._arrays, chunk_size=chunk_size, on_refusal=on_refusal)
 
     def _source(self, texts: Iterable[object], chunk_size: int, instruction: str | None) -> Source:
         if chunk_size < 1:
@@ -437,99 +499,34 @@ class EmbeddingClient(EngineClient):
     def _array_source(self, texts: Iterable[str], instruction: str | None) -> tuple[Source, int]:
         # A list is checked whole first: bad input fails before anything is sent.
         items = texts if isinstance(texts, Sequence) else list(texts)
-        engine = self._get_engine()
-        overhead = self._operation.overhead
-        fragments = encode_inputs(
-            items,
-            prefix=self._document_prefix(instruction),
-            max_fragment_bytes=engine.limits.max_bytes - overhead,
-        )
-        source = Source(fragments, passthrough, engine.limits, overhead, _ARRAY_CHUNK)
+        fragments = self._encode(items, self._document_prefix(instruction))
+        limits = self._get_engine().limits
+        source = encoded_source(fragments, limits, self._operation.overhead, _ARRAY_CHUNK)
         return source, len(fragments)
+
+    def _encode(self, texts: Sequence[str], prefix: str) -> list[bytes]:
+        """Every input checked and encoded before anything is sent."""
+        budget = self._get_engine().limits.max_bytes - self._operation.overhead
+        return encode_inputs(texts, prefix=prefix, max_fragment_bytes=budget)
 
     def _document_prefix(self, instruction: str | None) -> str:
         return self.settings.document_instruction or "" if instruction is None else instruction
 
-    def _window(self) -> int:
-        # Twice the concurrency: a worker finishing finds the next batch already cut.
-        return 2 * self.max_concurrency
 
-    def _chunks(
-        self,
-        source: Source,
-        chunk_size: int,
-        on_refusal: OnRefusal,
-        show_progress: bool | None,
-        total: int | None,
-    ) -> Iterator[Chunk]:
-        engine, operation = self._get_engine(), self._arrays
-        self._sync.run(engine.discover())
-        with self._progress(show_progress, total, "Embedding") as progress:
-            for chunk in stream(
-                source,
-                lambda batch: metered(engine.run_batch(batch, operation), self._usage),
-                self._sync.run,
-                self._get_executor(),
-                window=self._window(),
-                chunk_size=chunk_size,
-                on_refusal=on_refusal,
-            ):
-                progress.update(chunk.count)
-                yield chunk
-
-    async def _achunks(
-        self,
-        source: Source,
-        chunk_size: int,
-        on_refusal: OnRefusal,
-        show_progress: bool | None,
-        total: int | None,
-    ) -> AsyncIterator[Chunk]:
-        engine, operation = self._get_engine(), self._arrays
-        await self._async.prepare()
-        await self._async.run(engine.discover())
-        with self._progress(show_progress, total, "Embedding") as progress:
-            async for chunk in astream(
-                source,
-                lambda batch: metered(engine.run_batch(batch, operation), self._usage),
-                self._async.run,
-                window=self._window(),
-                chunk_size=chunk_size,
-                on_refusal=on_refusal,
-            ):
-                progress.update(chunk.count)
-                yield chunk
-
-    def _plan(self, texts: Sequence[str], instruction: str | None) -> BatchPlanner | None:
-        engine = self._get_engine()
-        overhead = self._operation.overhead
-        fragments = encode_inputs(
-            texts,
-            prefix=instruction or "",
-            max_fragment_bytes=engine.limits.max_bytes - overhead,
-        )
-        if not fragments:
-            return None
-        return BatchPlanner(fragments, engine.limits, overhead)
-
-
-def _slots(total: int) -> tuple[Vectors, Callable[[Batch, Vectors], None]]:
-    """A result list with one slot per input, and the callback that fills a batch's slots."""
-    results: Vectors = [[] for _ in range(total)]
-
-    def place(batch: Batch, vectors: Vectors) -> None:
-        results[batch.start : batch.start + len(batch)] = vectors
-
-    return results, place
+def _only(chunks: list[Chunk[R]], operation: Operation[R]) -> R:
+    """The results of a collected call: its one chunk's."""
+    return chunks[0].results if len(chunks) == 1 else operation.join([c.results for c in chunks])
 
 
 # Rows per chunk inside embed_array: bounds what is held besides the output array.
 _ARRAY_CHUNK = 4096
 
 
-def _place(out: Array | None, chunk: Chunk, total: int) -> Array:
+def _place(out: Array | None, chunk: Chunk[Array], total: int) -> Array:
     """Copy a chunk's rows into the output, allocated once the width is known."""
-    vectors = chunk.vectors
+    import numpy as np
+
+    vectors = chunk.results
     if out is None:
         out = np.empty((total, vectors.shape[1]), dtype=np.float32)
     elif vectors.shape[1] != out.shape[1]:
@@ -539,33 +536,6 @@ def _place(out: Array | None, chunk: Chunk, total: int) -> Array:
         )
     out[chunk.start : chunk.start + chunk.count] = vectors
     return out
-
-
-def _drain(planner: BatchPlanner, work: Callable[[Batch], None]) -> None:
-    """Run batches until none are left; on failure, stop handing out more."""
-    try:
-        while (batch := planner.next_batch()) is not None:
-            work(batch)
-    except BaseException:
-        planner.stop()
-        raise
-
-
-def _raise_first(errors: Sequence[BaseException]) -> None:
-    """Raise the failure about the earliest inputs (deterministic across runs)."""
-    if not errors:
-        return
-    aborted = (asyncio.CancelledError, CallAbandoned)
-    cancelled = [e for e in errors if isinstance(e, aborted)]
-    real = [e for e in errors if not isinstance(e, aborted)]
-    if not real:
-        raise cancelled[0]
-
-    def position(error: BaseException) -> int:
-        index = getattr(error, "input_index", None)
-        return index if isinstance(index, int) else 1 << 62
-
-    raise min(real, key=position)
 
 
 class _Progress:

@@ -15,7 +15,6 @@ import datetime
 import json
 import re
 from collections.abc import Mapping
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 __all__ = [
@@ -270,6 +269,8 @@ def parse_retry_after(value: str | None) -> float | None:
     except ValueError:
         pass
     try:
+        from email.utils import parsedate_to_datetime  # only for an HTTP-date Retry-After
+
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None

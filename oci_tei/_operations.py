@@ -13,12 +13,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from oci_tei._batching import Batch
-from oci_tei._protocol import RequestOptions, body_overhead, decode_embeddings, encode_body
+from oci_tei._protocol import (
+    RequestOptions,
+    body_overhead,
+    decode_array,
+    decode_embeddings,
+    encode_body,
+    stack_arrays,
+)
 
-__all__ = ["EmbedOperation", "Operation", "Vectors"]
+if TYPE_CHECKING:
+    from oci_tei._protocol import Array
+
+__all__ = ["ArrayOperation", "EmbedOperation", "Operation", "Vectors"]
 
 R = TypeVar("R")
 Vectors = list[list[float]]
@@ -45,7 +55,7 @@ class Operation(Protocol[R]):
         ...
 
     def join(self, parts: Sequence[R]) -> R:
-        """One result from the results of consecutive sub-batches of a batch."""
+        """One result from the results of consecutive sub-batches of a batch (or none)."""
         ...
 
 
@@ -76,3 +86,27 @@ class EmbedOperation:
     def join(self, parts: Sequence[Vectors]) -> Vectors:
         """The sub-batches' vectors, concatenated in order."""
         return [vector for part in parts for vector in part]
+
+
+@dataclass(frozen=True)
+class ArrayOperation:
+    """Embeddings as float32 arrays: the request of ``embed``, decoded without Python floats."""
+
+    embed: EmbedOperation
+
+    @property
+    def overhead(self) -> int:
+        """Bytes of a body besides its inputs."""
+        return self.embed.overhead
+
+    def encode(self, batch: Batch) -> bytes:
+        """The same body ``embed`` sends."""
+        return self.embed.encode(batch)
+
+    def decode(self, content: bytes, batch: Batch) -> Array:
+        """A ``(len(batch), d)`` float32 array (see :func:`oci_tei._protocol.decode_array`)."""
+        return decode_array(content, len(batch), self.embed.options)
+
+    def join(self, parts: Sequence[Array]) -> Array:
+        """The sub-batches' rows, stacked in order; ``(0, 0)`` for none."""
+        return stack_arrays(parts)

@@ -17,15 +17,28 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
-
-import numpy as np
-import numpy.typing as npt
+from json.encoder import encode_basestring
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from oci_tei._errors import ConfigurationError, ResponseFormatError
 
+try:  # optional accelerators (the `fast` extra): same verdicts, several times quicker
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - depends on the environment
+    _orjson = None  # type: ignore[assignment]
+try:
+    from pybase64 import b64decode as _b64decode
+except ImportError:  # pragma: no cover - depends on the environment
+    _b64decode = base64.b64decode  # type: ignore[assignment]
+
+if TYPE_CHECKING:
+    # numpy is imported on first decode: `import langchain_oci_tei` does not pay for it.
+    import numpy as np
+    import numpy.typing as npt
+
+    Array: TypeAlias = npt.NDArray[np.float32]
+
 __all__ = [
-    "Array",
     "RequestOptions",
     "RouteStyle",
     "decode_array",
@@ -109,8 +122,11 @@ class RequestOptions:
 
 
 def encode_text(text: str) -> bytes:
-    """One input as a JSON string fragment (UTF-8, not ASCII-escaped: fewer bytes)."""
-    return json.dumps(text, ensure_ascii=False).encode("utf-8")
+    """One input as a JSON string fragment (UTF-8, not ASCII-escaped: fewer bytes).
+
+    ``json.dumps(text, ensure_ascii=False)``, without building an encoder per input.
+    """
+    return encode_basestring(text).encode("utf-8")
 
 
 def encode_body(fragments: Sequence[bytes], options: RequestOptions, tail: bytes) -> bytes:
@@ -122,9 +138,6 @@ def encode_body(fragments: Sequence[bytes], options: RequestOptions, tail: bytes
 def body_overhead(options: RequestOptions, tail: bytes) -> int:
     """Bytes a body has besides its fragments and their separating commas."""
     return len(encode_body((), options, tail))
-
-
-Array: TypeAlias = npt.NDArray[np.float32]
 
 
 def decode_embeddings(body: bytes, expected: int, options: RequestOptions) -> list[list[float]]:
@@ -139,6 +152,10 @@ def decode_embeddings(body: bytes, expected: int, options: RequestOptions) -> li
         ResponseFormatError: Anything else.
     """
     items, native = _items(body, expected)
+    block = None if native else _base64_block(items)
+    if block is not None:
+        _check_lengths([block.shape[1]], options)
+        return block.tolist()  # type: ignore[no-any-return]
     if native:  # TEI's native /embed: a bare list of float lists
         vectors = [_float_list(item, index) for index, item in enumerate(items)]
     else:
@@ -158,7 +175,13 @@ def decode_array(body: bytes, expected: int, options: RequestOptions) -> Array:
     Raises:
         ResponseFormatError: As :func:`decode_embeddings`.
     """
+    import numpy as np
+
     items, native = _items(body, expected)
+    block = None if native else _base64_block(items)
+    if block is not None:
+        _check_lengths([block.shape[1]], options)
+        return block
     rows = [_row(item, index, native) for index, item in enumerate(items)]
     _check_lengths([len(row) for row in rows], options)
     array = np.empty((expected, len(rows[0]) if rows else 0), dtype=np.float32)
@@ -167,12 +190,46 @@ def decode_array(body: bytes, expected: int, options: RequestOptions) -> Array:
     return array
 
 
+def _base64_block(items: list[object]) -> Array | None:
+    """Every item decoded at once when all are unpadded base64 strings of one length.
+
+    That is TEI's answer for any width that is a multiple of 3 floats (384, 768, 1024...):
+    one decode and one view instead of one per item. Anything else (padding, a bad
+    character, mixed lengths) returns None, and the items are decoded one by one, which
+    names the item at fault.
+    """
+    import numpy as np
+
+    if not items or set(map(type, items)) != {str}:
+        return None
+    strings: list[str] = items  # type: ignore[assignment]
+    width = len(strings[0])
+    if not width or width % 4 or set(map(len, strings)) != {width}:
+        return None
+    joined = "".join(strings)
+    if "=" in joined:
+        return None
+    try:
+        raw = _b64decode(joined, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    row_bytes = width // 4 * 3
+    if row_bytes % 4:
+        return None
+    # A bytearray: the array owns writable memory, as one filled row by row would.
+    return np.frombuffer(bytearray(raw), dtype="<f4").reshape(len(strings), row_bytes // 4)
+
+
 def stack_arrays(parts: Sequence[Array]) -> Array:
     """Consecutive batches' vectors as one array; every part must have the same width.
 
     Raises:
         ResponseFormatError: Parts of different widths (a server changing its model).
     """
+    import numpy as np
+
+    if not parts:
+        return np.empty((0, 0), dtype=np.float32)
     if len(parts) == 1:
         return parts[0]
     widths = {part.shape[1] for part in parts}
@@ -185,17 +242,27 @@ def stack_arrays(parts: Sequence[Array]) -> Array:
 
 def _items(body: bytes, expected: int) -> tuple[list[object], bool]:
     """The answer's embeddings in input order, unchecked, and whether it is native style."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ResponseFormatError(
-            f"the server answered 200 with a body that is not JSON: {body[:200]!r}"
-        ) from None
+    payload = _parse(body)
     items = _openai_items(payload, expected) if isinstance(payload, dict) else payload
     if not isinstance(items, list) or len(items) != expected:
         got = len(items) if isinstance(items, list) else type(items).__name__
         raise ResponseFormatError(f"expected {expected} embeddings, the server returned {got}")
     return items, not isinstance(payload, dict)
+
+
+def _parse(body: bytes) -> Any:
+    """A 200 answer's JSON; orjson first where installed, json's verdict otherwise."""
+    if _orjson is not None:
+        try:
+            return _orjson.loads(body)
+        except _orjson.JSONDecodeError:
+            pass  # json decides (it also reads NaN and integers past 64 bits)
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ResponseFormatError(
+            f"the server answered 200 with a body that is not JSON: {body[:200]!r}"
+        ) from None
 
 
 def _check_lengths(lengths: Sequence[int], options: RequestOptions) -> None:
@@ -220,6 +287,13 @@ def _openai_items(payload: dict[str, Any], expected: int) -> list[object]:
         raise ResponseFormatError(
             f"expected {expected} embeddings, the server returned {len(data)}"
         )
+    # TEI answers the items in order: check that in bulk, and item by item otherwise.
+    try:
+        indices = [item["index"] for item in data]
+    except (TypeError, KeyError):
+        indices = []
+    if indices == list(range(expected)) and set(map(type, indices)) <= {int}:
+        return [item.get("embedding") for item in data]
     ordered: list[object] = [None] * expected
     seen = [False] * expected
     for position, item in enumerate(data):
@@ -239,6 +313,8 @@ def _vector(embedding: object, index: int) -> list[float]:
 def _row(embedding: object, index: int, native: bool) -> Array | list[float]:
     """One item's vector: a float32 view of its base64 bytes, or its checked float list."""
     if isinstance(embedding, str) and not native:
+        import numpy as np
+
         try:
             raw = base64.b64decode(embedding, validate=True)
         except (binascii.Error, ValueError):

@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import model_validator
 
-from oci_tei._batching import Batch, BatchPlanner, encode_inputs
+from oci_tei._batching import Batch, encode_inputs
 from oci_tei._client import EngineClient
 from oci_tei._errors import (
     ConfigurationError,
@@ -209,10 +209,9 @@ class RerankClient(EngineClient):
                 (``InvalidInputError``).
             OCITEIError: Any failure after retries; see ``oci_tei._errors``.
         """
-        operation, planner = self._plan(query, texts, return_text, top_n)
-        scores = _Collector(planner.total)
-        self._run(planner, operation, scores.place, show_progress=show_progress, desc="Reranking")
-        return scores.ranked(top_n)
+        operation, fragments = self._plan(query, texts, return_text, top_n)
+        results = self._collect(fragments, operation, show_progress=show_progress, desc="Reranking")
+        return _ranked_all(results, len(fragments), top_n)
 
     async def arerank(
         self,
@@ -224,16 +223,15 @@ class RerankClient(EngineClient):
         show_progress: bool | None = None,
     ) -> list[RerankResult]:
         """Async ``rerank``, concurrent on the running event loop."""
-        operation, planner = self._plan(query, texts, return_text, top_n)
-        scores = _Collector(planner.total)
-        await self._arun(
-            planner, operation, scores.place, show_progress=show_progress, desc="Reranking"
+        operation, fragments = self._plan(query, texts, return_text, top_n)
+        results = await self._acollect(
+            fragments, operation, show_progress=show_progress, desc="Reranking"
         )
-        return scores.ranked(top_n)
+        return _ranked_all(results, len(fragments), top_n)
 
     def _plan(
         self, query: str, texts: Sequence[str], return_text: bool, top_n: int | None
-    ) -> tuple[RerankOperation, BatchPlanner]:
+    ) -> tuple[RerankOperation, list[bytes]]:
         if top_n is not None and (isinstance(top_n, bool) or top_n < 1):
             raise ValueError(f"top_n must be a positive number of results, got {top_n!r}")
         if not isinstance(query, str):
@@ -254,20 +252,11 @@ class RerankClient(EngineClient):
         )
         if not fragments:
             raise InvalidInputError("no texts to rerank: TEI refuses an empty `texts` list")
-        return operation, BatchPlanner(fragments, engine.limits, operation.overhead)
+        return operation, fragments
 
 
-class _Collector:
-    """One slot per input text, filled by each batch as it finishes."""
-
-    def __init__(self, total: int) -> None:
-        self._slots: list[RerankResult | None] = [None] * total
-
-    def place(self, batch: Batch, part: list[RerankResult]) -> None:
-        self._slots[batch.start : batch.start + len(batch)] = part
-
-    def ranked(self, top_n: int | None) -> list[RerankResult]:
-        results = [result for result in self._slots if result is not None]
-        if len(results) != len(self._slots):  # pragma: no cover - the engine guarantees it
-            raise ResponseFormatError(f"{len(self._slots) - len(results)} texts got no score")
-        return ranked(results, top_n)
+def _ranked_all(results: list[RerankResult], total: int, top_n: int | None) -> list[RerankResult]:
+    """Every text's score, ranked; the engine guarantees one per text."""
+    if len(results) != total:  # pragma: no cover - the engine guarantees it
+        raise ResponseFormatError(f"{total - len(results)} texts got no score")
+    return ranked(results, top_n)

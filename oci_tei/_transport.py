@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
+import sys
 import threading
 from collections.abc import AsyncGenerator, Generator
 from dataclasses import dataclass
-from typing import Any, TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from oci_tei._auth import RequestSigner
 from oci_tei._engine import Outcome, Refresh, Response, Send, Step, Wait
@@ -34,12 +34,28 @@ from oci_tei._errors import CallAbandoned, EmbeddingConnectionError, EmbeddingTi
 from oci_tei._inflight import InFlightLimit
 from oci_tei._rate_limit import RequestRateLimiter
 
+if TYPE_CHECKING:
+    # Imported with the first connection pool: `import langchain_oci_tei` does not pay
+    # for httpx (which imports its command line's click and rich when they are installed).
+    import httpx
+
 __all__ = ["AsyncTransport", "SyncTransport"]
+
+# Imported on first use rather than with the package (see ``AsyncTransport.prepare``).
+_LAZY_MODULES = ("httpx", "numpy")
+
+
+def _import_all(names: list[str]) -> None:
+    for name in names:
+        importlib.import_module(name)
+
 
 T = TypeVar("T")
 
 
 def _limits(max_connections: int) -> httpx.Limits:
+    import httpx
+
     return httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
 
 
@@ -53,20 +69,46 @@ def _signed(step: Send, signer: RequestSigner | None) -> tuple[dict[str, str], i
     return signer.sign(step.method, step.url, step.headers, step.content), generation
 
 
-def _request_arguments(step: Send, headers: dict[str, str]) -> dict[str, Any]:
-    """Arguments of ``httpx`` requests: the exact bytes that were signed, never re-encoded."""
-    return {
-        "method": step.method,
-        "url": step.url,
-        "content": step.content or None,
-        "headers": headers,
-        "timeout": step.timeout,
-    }
+class _Requests:
+    """Builds each step's ``httpx.Request``: the exact bytes signed, never re-encoded.
+
+    What ``Client.request`` would do on every call — parse the URL, merge the client's
+    default headers (``accept-encoding``, ``connection``...), turn the timeout into its
+    extension — is done once per URL, client and timeout and kept, so a request costs
+    one ``Request`` and one ``send``.
+    """
+
+    def __init__(self, client: httpx.Client | httpx.AsyncClient) -> None:
+        self._defaults = {name.lower(): value for name, value in client.headers.items()}
+        self._urls: dict[str, httpx.URL] = {}
+        self._timeouts: dict[float, dict[str, Any]] = {}
+
+    def build(self, step: Send, headers: dict[str, str]) -> httpx.Request:
+        import httpx
+
+        url = self._urls.get(step.url)
+        if url is None:
+            url = self._urls.setdefault(step.url, httpx.URL(step.url))
+        timeout = self._timeouts.get(step.timeout)
+        if timeout is None:
+            timeout = self._timeouts.setdefault(step.timeout, httpx.Timeout(step.timeout).as_dict())
+        merged = dict(self._defaults)
+        for name, value in headers.items():
+            merged[name.lower()] = value
+        return httpx.Request(
+            step.method,
+            url,
+            headers=merged,
+            content=step.content or None,
+            extensions={"timeout": timeout},
+        )
 
 
 def _failure(
     exc: httpx.TransportError, step: Send
 ) -> EmbeddingTimeoutError | EmbeddingConnectionError:
+    import httpx
+
     if isinstance(exc, httpx.TimeoutException):
         return EmbeddingTimeoutError(
             f"no answer from {step.url} within {step.timeout:g} s ({type(exc).__name__})"
@@ -88,17 +130,18 @@ class SyncTransport:
         self._signer = signer
         self._limit = limit
         self._rate = rate
-        self._client: httpx.Client | None = None
+        self._client: tuple[httpx.Client, _Requests] | None = None
         self._lock = threading.Lock()
 
-    def _http(self) -> httpx.Client:
+    def _http(self) -> tuple[httpx.Client, _Requests]:
         client = self._client
         if client is None:
+            import httpx
+
             with self._lock:
                 if self._client is None:
-                    self._client = httpx.Client(
-                        limits=_limits(self._limit.limit), follow_redirects=False
-                    )
+                    http = httpx.Client(limits=_limits(self._limit.limit), follow_redirects=False)
+                    self._client = (http, _Requests(http))
                 client = self._client
         return client
 
@@ -119,23 +162,33 @@ class SyncTransport:
                 return done.value  # type: ignore[no-any-return]
             if abandon.is_set():
                 steps.close()
-                raise CallAbandoned("abandoned: another batch of this call failed")
+                raise CallAbandoned("abandoned: the call failed or was interrupted")
             if isinstance(step, Send):
-                outcome = self._send(step)
+                outcome = self._send(step, abandon)
+                if outcome is None:  # abandoned while waiting for a slot or its turn
+                    steps.close()
+                    raise CallAbandoned("abandoned: the call failed or was interrupted")
             elif isinstance(step, Wait):
                 abandon.wait(step.seconds)
                 outcome = None
             else:
                 outcome = self._refresh(step)
 
-    def _send(self, step: Send) -> Outcome:
+    def _send(self, step: Send, abandon: threading.Event) -> Outcome:
+        import httpx
+
         with self._limit.slot():
             if self._rate is not None:
-                self._rate.wait()
+                self._rate.wait(abandon)
+            # A call interrupted (Ctrl-C) or failed while this request queued for a slot or
+            # its turn sends nothing: what was never sent is never embedded twice.
+            if abandon.is_set():
+                return None
             # Signed once a slot is free: a Date header must not age in the queue.
             headers, generation = _signed(step, self._signer)
             try:
-                answer = self._http().request(**_request_arguments(step, headers))
+                http, requests = self._http()
+                answer = http.send(requests.build(step, headers))
             except httpx.TransportError as exc:
                 return _failure(exc, step)
         return Response(answer.status_code, answer.headers, answer.content, generation)
@@ -148,7 +201,7 @@ class SyncTransport:
         with self._lock:
             client, self._client = self._client, None
         if client is not None:
-            client.close()
+            client[0].close()
 
 
 @dataclass
@@ -173,6 +226,8 @@ class AsyncTransport:
         self._rate = rate
         self._pools: dict[asyncio.AbstractEventLoop, _LoopPool] = {}
         self._lock = threading.Lock()
+        # Every loop's client has the same defaults: one cache of URLs and headers.
+        self._requests: _Requests | None = None
 
     @property
     def open_pools(self) -> int:
@@ -189,7 +244,11 @@ class AsyncTransport:
             # the sockets close with them.
             for dead in [other for other in self._pools if other.is_closed()]:
                 del self._pools[dead]
+        import httpx
+
         client = httpx.AsyncClient(limits=_limits(self._limit.limit), follow_redirects=False)
+        if self._requests is None:
+            self._requests = _Requests(client)
         keeper = self._keep(loop, client)
         # The first step registers the generator with this loop, which finalizes it (and
         # so closes the pool, on this loop) in ``shutdown_asyncgens`` before closing.
@@ -211,7 +270,14 @@ class AsyncTransport:
             await client.aclose()
 
     async def prepare(self) -> None:
-        """Build the signer off the loop when that may do network I/O (IMDS)."""
+        """Build the signer off the loop when that may do network I/O (IMDS).
+
+        The modules the first request and its answer need (httpx, numpy) are imported
+        off the loop too: imported lazily, on the loop, they would stall it.
+        """
+        missing = [name for name in _LAZY_MODULES if name not in sys.modules]
+        if missing:
+            await asyncio.to_thread(_import_all, missing)
         if self._signer is not None and self._signer.may_block:
             await asyncio.to_thread(self._signer.ensure_signer)
 
@@ -232,6 +298,8 @@ class AsyncTransport:
                 outcome = await self._refresh(step)
 
     async def _send(self, step: Send) -> Outcome:
+        import httpx
+
         client = await self._client()
         async with self._limit.aslot():
             if self._rate is not None:
@@ -243,7 +311,8 @@ class AsyncTransport:
             else:
                 headers, generation = _signed(step, signer)
             try:
-                answer = await client.request(**_request_arguments(step, headers))
+                assert self._requests is not None  # made with the first client
+                answer = await client.send(self._requests.build(step, headers))
             except httpx.TransportError as exc:
                 return _failure(exc, step)
         return Response(answer.status_code, answer.headers, answer.content, generation)

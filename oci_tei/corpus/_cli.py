@@ -197,7 +197,11 @@ class _Run:
         self.refused = 0
         # Row groups are written on a thread of their own (pyarrow and fsync release the
         # GIL), one at a time, while the next one is embedded.
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oci-tei-writer")
+        from oci_tei._scheduler import quiet_thread
+
+        self._writer = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="oci-tei-writer", initializer=quiet_thread
+        )
         self._writing: Future[None] | None = None
 
     def _write(self, **part: Any) -> None:
@@ -205,9 +209,14 @@ class _Run:
         self._writing = self._writer.submit(self.store.add, **part)
 
     def _flush(self) -> None:
-        writing, self._writing = self._writing, None
+        # Forgotten only once finished: Ctrl-C during the wait leaves it for the handler,
+        # which waits again, so the row group being written counts and is reported.
+        from oci_tei._scheduler import result
+
+        writing = self._writing
         if writing is not None:
-            writing.result()
+            result(writing)  # in slices: a pending Ctrl-C is raised at once
+            self._writing = None
 
     def _texts(self, records: Iterator[Record]) -> Iterator[Any]:
         for record in records:
@@ -278,7 +287,7 @@ class _Run:
                     records=len(kept),
                     ids=[r.id for r in kept],
                     lines=[r.line for r in kept],
-                    vectors=chunk.vectors,
+                    vectors=chunk.results,
                 )
                 self._flush()
                 self.embedded += len(kept)
@@ -296,7 +305,7 @@ class _Run:
                 records=len(group),
                 ids=[r.id for r in kept],
                 lines=[r.line for r in kept],
-                vectors=chunk.vectors,
+                vectors=chunk.results,
                 refused=[_refusal_entry(group[i], error) for i, error in refused.items()],
             )
             self.embedded += len(kept)

@@ -147,7 +147,7 @@ def test_refusal_policies_of_the_chunk_stream(strict_server, policy):
         reference = client.embed_array([t for i, t in enumerate(texts) if i not in (17, 21)])
         chunks = list(client.stream_chunks(iter(texts), chunk_size=10, on_refusal=policy))
     refused = [r.index for c in chunks for r in c.refused]
-    vectors = np.concatenate([c.vectors for c in chunks if len(c.vectors)])
+    vectors = np.concatenate([c.results for c in chunks if len(c.results)])
     if policy == "skip":
         assert [(c.start, c.count) for c in chunks] == [(0, 10), (10, 10), (20, 10)]
         assert refused == [17, 21]

@@ -6,9 +6,12 @@ from __future__ import annotations
 import csv
 import json
 import os
+import queue
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -162,6 +165,119 @@ def test_killed_then_resumed_equals_an_uninterrupted_run_and_sends_each_input_on
     assert np.array_equal(read_parquet(out)[1], read_parquet(reference)[1])
     # Server side: across the killed run and the resumed one, the model embedded each
     # input exactly once.
+    assert len(model.asked) == len(texts)
+    assert set(model.asked.values()) == {1}
+
+
+@pytest.fixture
+def cpu_load():
+    """A busy loop on a core while the test runs: races show under load (#16)."""
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    yield
+    busy.kill()
+    busy.wait()
+
+
+@pytest.mark.parametrize(
+    ("moment", "at", "recorded"),
+    [
+        ("counting", 0, {0}),  # before anything is sent
+        ("reading", 45, {20, 30, 40}),  # the reader stalls on input 45
+        ("queued", 3, {20, 30}),  # request 3 (inputs 30..39) waits for its turn, unsent
+        ("writing", 30, {30}),  # the row group 20..29 is being written
+    ],
+)
+def test_ctrl_c_at_any_moment_exits_130_and_the_rerun_completes_it(
+    tmp_path, server, model, cpu_load, moment, at, recorded
+):
+    texts = corpus(75)
+    path, _ = write_input(tmp_path, "jsonl", texts)
+    flags = ["--endpoint", server.url, "--id-field", "doc", "--row-group-size", "10"]
+    flags += ["--batch-size", "10", "--max-concurrency", "1"]
+    if moment == "queued":
+        flags += ["--max-requests-per-second", "1000"]  # a limiter whose turn can stall
+    reference = tmp_path / "reference.parquet"
+    assert embed_cli(path, "-o", reference, *flags) == 0
+
+    out, marker = tmp_path / "vectors.parquet", tmp_path / "reached"
+    probe = [sys.executable, "-m", "tests.corpus.interrupt_probe", moment, str(marker), str(at)]
+    process = subprocess.Popen(
+        [*probe, "embed", str(path), "-o", str(out), *flags],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        _wait_for(marker.exists)
+        os.kill(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    said = re.search(r"interrupted after (\d+) inputs; the same command continues", err)
+    assert said, err
+    manifest = json.loads((tmp_path / "vectors.parquet.partial" / "manifest.json").read_text())
+    # The message tells what was kept: the row group being written counts.
+    assert int(said.group(1)) == manifest["records"]
+    assert manifest["records"] in recorded
+    assert not out.exists()
+
+    model.reset()
+    assert embed_cli(path, "-o", out, *flags) == 0
+    assert read_parquet(out)[0] == read_parquet(reference)[0]
+    assert np.array_equal(read_parquet(out)[1], read_parquet(reference)[1])
+    # The rerun sent exactly the inputs that were not kept, each once.
+    assert sum(model.asked.values()) == len(texts) - manifest["records"]
+    assert set(model.asked.values()) == {1}
+
+
+def test_ctrl_c_handled_by_another_thread_still_interrupts_a_request_in_flight(
+    tmp_path, server, model, cpu_load
+):
+    # The race of #16: SIGINT taken by a thread other than the main one, while the main
+    # thread waits for a held request. The main thread must notice at once, not when the
+    # request ends (here: dropped by the server, 424), which used to exit 1 "stopped".
+    texts = corpus(75)
+    path, _ = write_input(tmp_path, "jsonl", texts)
+    flags = ["--endpoint", server.url, "--id-field", "doc", "--row-group-size", "10"]
+    flags += ["--batch-size", "10", "--max-concurrency", "1"]
+    reference = tmp_path / "reference.parquet"
+    assert embed_cli(path, "-o", reference, *flags) == 0
+
+    out, trigger = tmp_path / "vectors.parquet", tmp_path / "interrupt"
+    manifest = tmp_path / "vectors.parquet.partial" / "manifest.json"
+    model.hold_after(30)
+    probe = [sys.executable, "-m", "tests.corpus.interrupt_probe", "bystander", str(trigger), "0"]
+    process = subprocess.Popen(
+        [*probe, "embed", str(path), "-o", str(out), *flags],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stderr is not None
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stderr])
+    reader.start()
+    try:
+        _wait_for(
+            lambda: (
+                model.held.is_set()
+                and manifest.exists()
+                and json.loads(manifest.read_text())["records"] == 30
+            )
+        )
+        trigger.touch()
+        # Said while the request is still held: the main thread did not wait for it.
+        said = ""
+        while "interrupted" not in said:
+            said = lines.get(timeout=20)
+        assert model.held.is_set()
+    finally:
+        model.release()  # the held request ends (refused, 424) and the process exits
+        process.wait(timeout=60)
+        reader.join()
+    assert process.returncode == 130
+    assert "interrupted after 30 inputs; the same command continues" in said
+
+    assert embed_cli(path, "-o", out, *flags) == 0
+    assert read_parquet(out)[0] == read_parquet(reference)[0]
+    assert np.array_equal(read_parquet(out)[1], read_parquet(reference)[1])
     assert len(model.asked) == len(texts)
     assert set(model.asked.values()) == {1}
 

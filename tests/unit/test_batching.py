@@ -1,11 +1,10 @@
 """Inputs are checked before anything is sent; batches respect every limit."""
 
-import threading
-
 import pytest
 
-from oci_tei._batching import Batch, BatchLimits, BatchPlanner, encode_inputs
+from oci_tei._batching import Batch, BatchLimits, encode_inputs
 from oci_tei._errors import InputTypeError, InvalidInputError, PayloadTooLargeError
+from oci_tei._scheduler import Source, encoded_source
 
 
 def test_encoding_is_compact_json():
@@ -49,31 +48,49 @@ def test_oversized_input_names_index():
     assert info.value.input_index == 1
 
 
-def _all(planner):
+def _all(source):
     batches = []
-    while (batch := planner.next_batch()) is not None:
+    while (batch := source.next_entry()) is not None:
         batches.append(batch)
     return batches
 
 
-def test_planner_cuts_by_count():
+def _source(fragments, limits, overhead, chunk_size=1 << 30):
+    return encoded_source(fragments, limits, overhead, chunk_size)
+
+
+def test_source_cuts_by_count():
     fragments = [b'"a"'] * 70
-    batches = _all(BatchPlanner(fragments, BatchLimits(32, 10_000), overhead=20))
+    batches = _all(_source(fragments, BatchLimits(32, 10_000), overhead=20))
     assert [(b.start, len(b)) for b in batches] == [(0, 32), (32, 32), (64, 6)]
 
 
-def test_planner_cuts_by_bytes():
+def test_source_cuts_by_bytes():
     fragments = [b'"' + b"x" * 98 + b'"'] * 10  # 100 bytes each, plus a comma between
-    planner = BatchPlanner(fragments, BatchLimits(32, 20 + 302), overhead=20)
-    assert [len(b) for b in _all(planner)] == [3, 3, 3, 1]
+    source = _source(fragments, BatchLimits(32, 20 + 302), overhead=20)
+    assert [len(b) for b in _all(source)] == [3, 3, 3, 1]
 
 
-def test_planner_uses_a_limit_learned_mid_call():
+def test_source_cuts_mixed_sizes_as_the_lazy_source_does():
+    fragments = [b'"' + b"x" * (i * 7 % 40) + b'"' for i in range(300)]
+    limits = BatchLimits(9, 20 + 150)
+    lazy = Source(iter(fragments), lambda _, f: f, limits, 20, chunk_size=50)
+    assert [(b.start, list(b.fragments)) for b in _all(_source(fragments, limits, 20, 50))] == [
+        (b.start, list(b.fragments)) for b in _all(lazy)
+    ]
+
+
+def test_source_never_crosses_a_chunk_boundary():
+    batches = _all(_source([b'"a"'] * 25, BatchLimits(32, 10_000), overhead=20, chunk_size=10))
+    assert [(b.start, len(b)) for b in batches] == [(0, 10), (10, 10), (20, 5)]
+
+
+def test_source_uses_a_limit_learned_mid_call():
     limits = BatchLimits(32, 10_000)
-    planner = BatchPlanner([b'"a"'] * 40, limits, overhead=20)
-    assert len(planner.next_batch()) == 32
+    source = _source([b'"a"'] * 40, limits, overhead=20)
+    assert len(source.next_entry()) == 32
     limits.learn_count(5)
-    assert [len(b) for b in _all(planner)] == [5, 3]
+    assert [len(b) for b in _all(source)] == [5, 3]
 
 
 def test_limits_only_shrink():
@@ -83,31 +100,10 @@ def test_limits_only_shrink():
     assert (limits.max_count, limits.max_bytes) == (32, 1000)
 
 
-def test_planner_is_thread_safe_and_covers_every_input_once():
-    planner = BatchPlanner([b'"a"'] * 10_000, BatchLimits(7, 10_000), overhead=20)
-    seen: list[Batch] = []
-    lock = threading.Lock()
-
-    def take():
-        while (batch := planner.next_batch()) is not None:
-            with lock:
-                seen.append(batch)
-
-    threads = [threading.Thread(target=take) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    covered = sorted(i for b in seen for i in range(b.start, b.start + len(b)))
+def test_source_covers_every_input_once():
+    batches = _all(_source([b'"a"'] * 10_000, BatchLimits(7, 10_000), overhead=20))
+    covered = [i for b in batches for i in range(b.start, b.start + len(b))]
     assert covered == list(range(10_000))
-
-
-def test_stop_ends_handing_out():
-    planner = BatchPlanner([b'"a"'] * 10, BatchLimits(2, 10_000), overhead=20)
-    planner.next_batch()
-    planner.stop()
-    assert planner.next_batch() is None
-    assert planner.stopped.is_set()
 
 
 def test_batch_split_and_halves():

@@ -34,6 +34,9 @@ AREAS = [
 GUARDED = {
     # oracle-ads' global auth is read only when the program itself imported ads.
     ("oci_tei/_auth.py", "ads"),
+    # Optional accelerators (the `fast` extra), tried and replaced by the standard library.
+    ("oci_tei/_protocol.py", "orjson"),
+    ("oci_tei/_protocol.py", "pybase64"),
 }
 
 
