@@ -11,10 +11,10 @@ Two sources of truth, per emulator:
   image asked for is reported as pushed.
 
 Repository calls (``ArtifactsClient.create/get/list/update/delete_container_repository``)
-are authorized under ``--strict`` as the Registry policy reference lists them
-(registrypolicyreference.htm): List needs REPOSITORY_INSPECT (``inspect repos``), Get
-REPOSITORY_READ (``read``), Create/Update/Delete REPOSITORY_CREATE/UPDATE/DELETE
-(``manage``); a refusal is 404 NotAuthorizedOrNotFound.
+are authorized under ``--strict`` by the authorization middleware (:mod:`._authorize`) from
+the contract's table, as the Registry policy reference lists them: List needs
+REPOSITORY_INSPECT (``inspect repos``), Get REPOSITORY_READ (``read``),
+Create/Update/Delete REPOSITORY_CREATE/UPDATE/DELETE (``manage``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from typing import Any
 
 from aiohttp import web
 
-from oci_tei_emulator import _policy as iam
 from oci_tei_emulator._errors import OCIError, not_found
 from oci_tei_emulator._gateway import CONTEXT
 from oci_tei_emulator._ocir import OCIR, OcirState, RegistryImage, Repository
@@ -36,20 +35,13 @@ SERVICE = "artifacts"
 API = "/20160918/container"
 
 
-def _authorize(request: web.Request, verb: str, compartment_id: str, body: bytes = b"") -> str:
-    """Verify the signature and, under ``--strict``, ``<verb> repos``; returns the caller."""
-    state: TenancyState = request.app[TENANCY]
-    principal = request.app[CONTEXT].authenticate(request, body)
-    # Lists of declared images (no registry attached) stay as before: signature only.
-    if state.strict and (verb != "inspect" or request.app[OCIR].server is not None):
-        if state.compartment(compartment_id) is None:
-            raise not_found("compartment")
-        decision = state.decide(
-            state.caller(principal), iam.Requirement(verb, "repos", compartment_id)
-        )
-        if not decision.allowed:
-            raise not_found("repository")
-    return principal.subject
+def _authenticate(request: web.Request, body: bytes = b"") -> str:
+    """Verify the signature; returns the caller.
+
+    Under ``--strict`` the authorization middleware (:mod:`._authorize`) already checked
+    ``repos`` for the operation.
+    """
+    return str(request.app[CONTEXT].authenticate(request, body).subject)
 
 
 def _declared(request: web.Request) -> tuple[TenancyState, list[OcirImage]]:
@@ -100,7 +92,7 @@ def _ocir(request: web.Request) -> OcirState:
 
 
 def _repository(request: web.Request) -> Repository:
-    repository = _ocir(request).repositories.get(request.match_info["repositoryId"])
+    repository = _ocir(request).repositories.get(request.match_info["id"])
     if repository is None or repository.lifecycle_state == "DELETED":
         raise not_found("repository")
     return repository
@@ -112,7 +104,7 @@ async def create_container_repository(request: web.Request) -> web.Response:
     details = from_wire(SERVICE, body, "CreateContainerRepositoryDetails")
     if not details.compartment_id or not details.display_name:
         raise OCIError(400, "InvalidParameter", "compartmentId and displayName are required.")
-    subject = _authorize(request, "manage", details.compartment_id, body)
+    subject = _authenticate(request, body)
     repository = _ocir(request).create(
         details.compartment_id,
         details.display_name,
@@ -127,7 +119,7 @@ async def create_container_repository(request: web.Request) -> web.Response:
 async def get_container_repository(request: web.Request) -> web.Response:
     """GetContainerRepository."""
     repository = _repository(request)
-    _authorize(request, "read", repository.compartment_id)
+    _authenticate(request)
     images = await _ocir(request).images(_http(request), repository)
     return model_response(SERVICE, _repository_model(repository, images))
 
@@ -136,7 +128,7 @@ async def update_container_repository(request: web.Request) -> web.Response:
     """UpdateContainerRepository: ``isPublic``, ``isImmutable``, tags."""
     repository = _repository(request)
     body = await request.read()
-    _authorize(request, "manage", repository.compartment_id, body)
+    _authenticate(request, body)
     details = from_wire(SERVICE, body, "UpdateContainerRepositoryDetails")
     if details.is_public is not None:
         repository.is_public = bool(details.is_public)
@@ -151,7 +143,7 @@ async def update_container_repository(request: web.Request) -> web.Response:
 async def delete_container_repository(request: web.Request) -> web.Response:
     """DeleteContainerRepository (its images go with it)."""
     repository = _repository(request)
-    _authorize(request, "manage", repository.compartment_id)
+    _authenticate(request)
     ocir = _ocir(request)
     with ocir.lock:
         ocir.repositories.pop(repository.id, None)
@@ -165,7 +157,7 @@ async def list_container_repositories(request: web.Request) -> web.Response:
     compartment = request.query.get("compartmentId")
     if not compartment:
         raise OCIError(400, "MissingParameter", "compartmentId is required.")
-    _authorize(request, "inspect", compartment)
+    _authenticate(request)
     name = request.query.get("displayName")
     models = oci.artifacts.models
     summaries: dict[str, Any] = {}
@@ -234,7 +226,7 @@ async def list_container_images(request: web.Request) -> web.Response:
     compartment = query.get("compartmentId")
     if not compartment:
         raise OCIError(400, "MissingParameter", "compartmentId is required.")
-    _authorize(request, "inspect", compartment)
+    _authenticate(request)
     items: list[Any] = []
     if ocir.server is not None:
         subtree = query.get("compartmentIdInSubtree") == "true"
@@ -308,7 +300,7 @@ def add_routes(app: web.Application) -> None:
     """Register the Artifacts container routes (``app[OCIR]`` must be set)."""
     app.router.add_get(f"{API}/repositories", list_container_repositories)
     app.router.add_post(f"{API}/repositories", create_container_repository)
-    app.router.add_get(f"{API}/repositories/{{repositoryId}}", get_container_repository)
-    app.router.add_put(f"{API}/repositories/{{repositoryId}}", update_container_repository)
-    app.router.add_delete(f"{API}/repositories/{{repositoryId}}", delete_container_repository)
+    app.router.add_get(f"{API}/repositories/{{id}}", get_container_repository)
+    app.router.add_put(f"{API}/repositories/{{id}}", update_container_repository)
+    app.router.add_delete(f"{API}/repositories/{{id}}", delete_container_repository)
     app.router.add_get(f"{API}/images", list_container_images)

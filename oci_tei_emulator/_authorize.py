@@ -39,13 +39,13 @@ from oci_tei_emulator._errors import OCIError, not_authenticated, not_found
 from oci_tei_emulator._gateway import CONTEXT
 from oci_tei_emulator._logging_api import log_group_compartment
 from oci_tei_emulator._objectstorage import STORE
+from oci_tei_emulator._ocir import OCIR
 from oci_tei_emulator._policy import Requirement
 from oci_tei_emulator._signature import SignatureError, SignedRequest
 from oci_tei_emulator._tenancy import TENANCY, TenancyState
 
 __all__ = [
     "ADMINISTRATION",
-    "HANDLER_AUTHORIZED",
     "NOT_YET_AUTHORIZED",
     "ROUTES",
     "UNAUTHORIZED_PREFIXES",
@@ -115,6 +115,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("DELETE", _OBJ): "DeleteBucket",
     ("GET", f"{_ART}/repositories"): "ListContainerRepositories",
     ("GET", f"{_ART}/images"): "ListContainerImages",
+    ("POST", f"{_ART}/repositories"): "CreateContainerRepository",
+    ("GET", f"{_ART}/repositories/{{id}}"): "GetContainerRepository",
+    ("PUT", f"{_ART}/repositories/{{id}}"): "UpdateContainerRepository",
+    ("DELETE", f"{_ART}/repositories/{{id}}"): "DeleteContainerRepository",
     ("GET", "/20190729/services/{service}/limits/{limit}/resourceAvailability"): (
         "GetResourceAvailability"
     ),
@@ -153,17 +157,9 @@ NOT_YET_AUTHORIZED: dict[tuple[str, str], str] = {
     ("POST", "/20190909/search"): "SearchLogs",
     ("POST", "/20180409/resources"): "SearchResources",
 }
-#: Operations whose handlers authorize them (the OCIR repositories: their compartment is
-#: the repository's, which the registry state holds).
-HANDLER_AUTHORIZED: dict[tuple[str, str], str] = {
-    ("POST", f"{_ART}/repositories"): "CreateContainerRepository",
-    ("GET", f"{_ART}/repositories/{{repositoryId}}"): "GetContainerRepository",
-    ("PUT", f"{_ART}/repositories/{{repositoryId}}"): "UpdateContainerRepository",
-    ("DELETE", f"{_ART}/repositories/{{repositoryId}}"): "DeleteContainerRepository",
-}
-#: Paths the middleware leaves to their handlers (credentials: IMDS, federation, the
-#: registry token; the predict gateway).
-UNAUTHORIZED_PREFIXES = ("/opc/", "/v1/x509", "/20180419/docker/token", "/{ocid}", "/{tail")
+#: Paths the middleware leaves to their handlers (credentials, the predict gateway, OCIR's
+#: token service, which grants each scope by the caller's ``repos`` policies itself).
+UNAUTHORIZED_PREFIXES = ("/opc/", "/v1/x509", "/{ocid}", "/{tail", "/20180419/docker/token")
 
 #: Operations whose body names the compartment the resource is created in.
 _CREATES = (
@@ -172,6 +168,7 @@ _CREATES = (
     "CreateModelDeployment",
     "CreateBucket",
     "CreateLogGroup",
+    "CreateContainerRepository",
 )
 #: Operations on the tenancy itself (Identity, Logging's declared log groups).
 _TENANCY_OPS = (
@@ -281,6 +278,9 @@ def _resource_compartment(
     for store in (ds.deployments, ds.projects):
         if ocid in store:
             return str(store[ocid].compartment_id)
+    repository = request.app[OCIR].repositories.get(ocid)
+    if repository is not None:
+        return repository.compartment_id
     if ocid in ds.models:
         return str(ds.models[ocid].model.compartment_id)
     return None

@@ -468,6 +468,7 @@ class Emulator:
 
 
 def _region_key(region: str) -> str:
+    """``us-ashburn-1`` -> ``iad`` (the SDK's table), as OCIR hosts name regions."""
     return region_key(region)
 
 

@@ -183,8 +183,14 @@ class OcirState:
 
 OCIR = web.AppKey("ocir", OcirState)
 
-# Docker's registry token actions -> the IAM verb on ``repos`` they need (module docstring).
-_VERB = {"pull": "read", "push": "manage", "delete": "manage", "*": "manage"}
+# Docker's registry token actions -> the verb and permission on ``repos`` they need
+# (module docstring; the permissions are the Registry policy reference's).
+_NEED = {
+    "pull": ("read", "REPOSITORY_READ"),
+    "push": ("manage", "REPOSITORY_UPDATE"),
+    "delete": ("manage", "REPOSITORY_DELETE"),
+    "*": ("manage", "REPOSITORY_MANAGE"),
+}
 
 
 def _basic_user(header: str, tokens: Mapping[str, str], namespace: str) -> str | None:
@@ -243,10 +249,11 @@ def _allowed(
     if not state.strict:
         return True
     compartment = repository.compartment_id if repository else state.config.tenancy_id
-    verb = _VERB.get(action)
-    if verb is None:
+    need = _NEED.get(action)
+    if need is None:
         return False
-    return state.decide(caller, iam.Requirement(verb, "repos", compartment)).allowed
+    requirement = iam.Requirement(need[0], "repos", compartment, permission=need[1])
+    return state.decide(caller, requirement).allowed
 
 
 def add_routes(app: web.Application, ocir: OcirState) -> None:

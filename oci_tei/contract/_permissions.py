@@ -280,6 +280,18 @@ OPERATION_PERMISSIONS: dict[str, OperationPermission] = {
     "ListContainerImages": OperationPermission(
         "inspect", "repos", "REPOSITORY_INSPECT", ARTIFACTS_POLICY_REFERENCE
     ),
+    "GetContainerRepository": OperationPermission(
+        "read", "repos", "REPOSITORY_READ", ARTIFACTS_POLICY_REFERENCE
+    ),
+    "CreateContainerRepository": OperationPermission(
+        "manage", "repos", "REPOSITORY_CREATE", ARTIFACTS_POLICY_REFERENCE
+    ),
+    "UpdateContainerRepository": OperationPermission(
+        "manage", "repos", "REPOSITORY_UPDATE", ARTIFACTS_POLICY_REFERENCE
+    ),
+    "DeleteContainerRepository": OperationPermission(
+        "manage", "repos", "REPOSITORY_DELETE", ARTIFACTS_POLICY_REFERENCE
+    ),
     # Limits
     "GetResourceAvailability": OperationPermission(
         "inspect", "resource-availability", "RESOURCE_AVAILABILITY_READ", LIMITS_POLICY_REFERENCE

@@ -193,3 +193,27 @@ def test_repository_in_another_region_is_refused_before_any_call() -> None:
     error = caught.value
     assert (error.step, error.registry) == ("region", "fra.ocir.io")
     assert "us-ashburn-1" in str(error)
+
+
+def test_repository_update_and_delete(emulator: Emulator, oci_config: Path) -> None:
+    artifacts = oci.artifacts.ArtifactsClient(
+        oci.config.from_file(str(oci_config)), service_endpoint=emulator.url
+    )
+    models = oci.artifacts.models
+    tenancy = emulator.config.tenancy_id
+    made = artifacts.create_container_repository(
+        models.CreateContainerRepositoryDetails(compartment_id=tenancy, display_name="scratch")
+    ).data
+    with pytest.raises(oci.exceptions.ServiceError) as conflict:
+        artifacts.create_container_repository(
+            models.CreateContainerRepositoryDetails(compartment_id=tenancy, display_name="scratch")
+        )
+    assert conflict.value.status == 409
+    updated = artifacts.update_container_repository(
+        made.id, models.UpdateContainerRepositoryDetails(is_public=True, is_immutable=True)
+    ).data
+    assert (updated.is_public, updated.is_immutable) == (True, True)
+    artifacts.delete_container_repository(made.id)
+    with pytest.raises(oci.exceptions.ServiceError) as gone:
+        artifacts.get_container_repository(made.id)
+    assert gone.value.status == 404
