@@ -1,7 +1,10 @@
 """The three ways to name where embeddings come from, resolved to one URL.
 
 * a full OCI Model Deployment predict URL
-  (``https://modeldeployment.<region>.oci.customer-oci.com/<md_ocid>/predict``) — signed;
+  (``https://modeldeployment.<region>.oci.customer-oci.com/<md_ocid>/predict``), or a
+  private deployment's (``https://<private-endpoint-fqdn>/<md_ocid>/predict``: OCI puts
+  the private endpoint's FQDN in the deployment's URL) — signed, recognised by the
+  deployment OCID in the path;
 * a Model Deployment OCID (``ocid1.datasciencemodeldeployment.oc1.<region>.…``), with an
   optional region (otherwise read from the OCID itself) — signed;
 * a plain TEI base URL (``http://host:port``) — unsigned, optional Bearer key; the
@@ -176,8 +179,13 @@ def _strip_route(url: str) -> tuple[str, str | None]:
 
 
 def is_loopback_host(host: str) -> bool:
-    """True for ``localhost`` and loopback IP literals; never resolves names."""
-    if host.lower() == "localhost":
+    """True for ``localhost``, ``*.localhost`` and loopback IP literals; never resolves names.
+
+    Names under ``.localhost`` are loopback by RFC 6761 (section 6.3): the local emulator
+    names its private endpoints so (``<sub>.<region>.pe.datascience.localhost``).
+    """
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback

@@ -64,6 +64,18 @@ FAMILIES: dict[str, frozenset[str]] = {
             "data-science-job-runs",
         }
     ),
+    "virtual-network-family": frozenset(
+        {
+            "vcns",
+            "subnets",
+            "vnics",
+            "vnic-attachments",
+            "network-security-groups",
+            "private-ips",
+            "security-lists",
+            "route-tables",
+        }
+    ),
     "logging-family": frozenset({"log-groups", "log-content", "unified-configuration"}),
     "repos": frozenset({"repos"}),
 }

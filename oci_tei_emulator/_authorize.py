@@ -41,6 +41,7 @@ from oci_tei_emulator._logging_api import log_group_compartment
 from oci_tei_emulator._objectstorage import STORE
 from oci_tei_emulator._ocir import OCIR
 from oci_tei_emulator._policy import Requirement
+from oci_tei_emulator._private_endpoints import PRIVATE_ENDPOINTS
 from oci_tei_emulator._signature import SignatureError, SignedRequest
 from oci_tei_emulator._tenancy import TENANCY, TenancyState
 
@@ -140,6 +141,14 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", f"{_ID}/groups/{{id}}"): "GetGroup",
     ("GET", f"{_ID}/userGroupMemberships"): "ListUserGroupMemberships",
     ("GET", f"{_ID}/dynamicGroups"): "ListDynamicGroups",
+    ("POST", f"{_DS}/dataSciencePrivateEndpoints"): "CreateDataSciencePrivateEndpoint",
+    ("GET", f"{_DS}/dataSciencePrivateEndpoints"): "ListDataSciencePrivateEndpoints",
+    ("GET", f"{_DS}/dataSciencePrivateEndpoints/{{id}}"): "GetDataSciencePrivateEndpoint",
+    ("POST", f"{_ID}/vcns"): "CreateVcn",
+    ("GET", f"{_ID}/vcns/{{id}}"): "GetVcn",
+    ("POST", f"{_ID}/subnets"): "CreateSubnet",
+    ("GET", f"{_ID}/subnets/{{id}}"): "GetSubnet",
+    ("POST", "/20180401/metrics/actions/summarizeMetricsData"): "SummarizeMetricsData",
 }
 #: Identity writes: the tenancy's administration, not authorized (see the module doc).
 ADMINISTRATION: dict[tuple[str, str], str] = {
@@ -169,6 +178,9 @@ _CREATES = (
     "CreateBucket",
     "CreateLogGroup",
     "CreateContainerRepository",
+    "CreateDataSciencePrivateEndpoint",
+    "CreateVcn",
+    "CreateSubnet",
 )
 #: Operations on the tenancy itself (Identity, Logging's declared log groups).
 _TENANCY_OPS = (
@@ -283,6 +295,12 @@ def _resource_compartment(
         return repository.compartment_id
     if ocid in ds.models:
         return str(ds.models[ocid].model.compartment_id)
+    network = request.app.get(PRIVATE_ENDPOINTS)
+    if network is not None:
+        with network.lock:
+            for records in (network.endpoints, network.vcns, network.subnets):
+                if ocid in records:
+                    return str(records[ocid].compartment_id)
     return None
 
 

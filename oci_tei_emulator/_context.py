@@ -98,6 +98,9 @@ class GatewayTarget:
             the deployment's ``customHttpEndpoints``); None accepts any (targets registered
             with ``Emulator.register_deployment``).
         shaper: the deployment's own load-balancer bandwidth (its ``bandwidthMbps``).
+        private_host: the private FQDN of a deployment behind a private endpoint: it
+            answers only on that ``Host`` (None: public, on the emulator's own address).
+        compartment_id: the deployment's compartment (its metrics are posted there).
     """
 
     ocid: str
@@ -106,6 +109,8 @@ class GatewayTarget:
     active: bool = True
     routes: tuple[str, ...] | None = None
     shaper: BandwidthShaper = field(default_factory=lambda: BandwidthShaper(None))
+    private_host: str | None = None
+    compartment_id: str = ""
 
 
 @dataclass
@@ -153,6 +158,8 @@ class EmulatorContext:
         *,
         routes: tuple[str, ...] | None = None,
         bandwidth_mbps: float | None = None,
+        private_host: str | None = None,
+        compartment_id: str = "",
     ) -> GatewayTarget:
         """A predict target throttled at ``bandwidth_mbps`` (the emulator's default if None).
 
@@ -166,6 +173,8 @@ class EmulatorContext:
             predict_endpoint,
             routes=routes,
             shaper=BandwidthShaper(rate, bytes_counter=self.shaper),
+            private_host=private_host,
+            compartment_id=compartment_id,
         )
 
     def authenticate(

@@ -48,6 +48,7 @@ from oci_tei_emulator._limits_api import DEPLOYMENTS
 from oci_tei_emulator._lists import listed
 from oci_tei_emulator._objectstorage import STORE, ObjectStore, link_or_copy
 from oci_tei_emulator._paging import page_of
+from oci_tei_emulator._private_endpoints import check_deployment_network, private_host_of
 from oci_tei_emulator._references import reference_description as _reference_description
 from oci_tei_emulator._tenancy import TENANCY
 from oci_tei_emulator._updates import changed as changed_fields
@@ -692,6 +693,8 @@ def _publish(request: web.Request, deployment: Any, container_url: str | None) -
     env = config.environment_configuration_details
     variables = getattr(env, "environment_variables", None) or {}
     bandwidth = config.model_configuration_details.bandwidth_mbps
+    instance = config.model_configuration_details.instance_configuration
+    private_host = private_host_of(request.app, getattr(instance, "private_endpoint_id", None))
     with ctx.lock:
         current = ctx.targets.get(deployment.id)
         url = container_url or (current.container_url if current else None)
@@ -701,6 +704,8 @@ def _publish(request: web.Request, deployment: Any, container_url: str | None) -
             variables.get("MODEL_DEPLOY_PREDICT_ENDPOINT"),
             routes=_routes(env),
             bandwidth_mbps=bandwidth,
+            private_host=private_host,
+            compartment_id=deployment.compartment_id,
         )
 
 
@@ -872,6 +877,7 @@ async def create_model_deployment(request: web.Request) -> web.Response:
     model_config = details.model_deployment_configuration_details.model_configuration_details
     _check_offered(request, model_config.instance_configuration.instance_shape_name)
     _check_logs(request, details.category_log_details)
+    check_deployment_network(request.app, model_config.instance_configuration)
     _project(request, details.project_id)
     stored = state.models.get(model_config.model_id)
     check_model_ready(stored.model if stored else None, model_config.model_id)
@@ -883,7 +889,7 @@ async def create_model_deployment(request: web.Request) -> web.Response:
         time_created=_now(),
         lifecycle_state="CREATING",
         created_by=caller_id(request),
-        model_deployment_url=f"{ctx.base_url}/{ocid}",
+        model_deployment_url=_deployment_url(request, ocid, model_config.instance_configuration),
     )
     _copy_fields(deployment, details)
     if not deployment.display_name:
@@ -897,6 +903,16 @@ async def create_model_deployment(request: web.Request) -> web.Response:
     if _drop_answer(request):
         return web.Response(status=500)  # never reaches the client: the transport is gone
     return _with_work_request(request, deployment, record)
+
+
+def _deployment_url(request: web.Request, ocid: str, instance: Any) -> str:
+    """The public URL on the emulator's address, or the private FQDN's (same port)."""
+    ctx: EmulatorContext = request.app[CONTEXT]
+    host = private_host_of(request.app, getattr(instance, "private_endpoint_id", None))
+    if host is None:
+        return f"{ctx.base_url}/{ocid}"
+    scheme, _, address = ctx.base_url.partition("://")
+    return f"{scheme}://{host}:{address.rsplit(':', 1)[1]}/{ocid}"
 
 
 async def get_model_deployment(request: web.Request) -> web.Response:

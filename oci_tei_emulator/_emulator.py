@@ -21,8 +21,10 @@ from oci_tei_emulator import _identity as identity
 from oci_tei_emulator import _limits_api as limits_api
 from oci_tei_emulator import _log_search as log_search
 from oci_tei_emulator import _logging_api as logging_api
+from oci_tei_emulator import _monitoring as monitoring
 from oci_tei_emulator import _objectstorage as objectstorage
 from oci_tei_emulator import _ocir as ocir
+from oci_tei_emulator import _private_endpoints as private_endpoints
 from oci_tei_emulator import _resource_search as resource_search
 from oci_tei_emulator import _tenancy as tenancy
 from oci_tei_emulator._config import EmulatorConfig
@@ -141,6 +143,8 @@ class Emulator:
         resource_search.add_routes(app)
         objectstorage.add_routes(app)
         datascience.add_routes(app, self.containers)
+        private_endpoints.add_routes(app)
+        monitoring.add_routes(app, self._ctx)
         gateway.add_routes(app)
         app.router.add_route("*", CATCH_ALL, unknown_path)
         return app

@@ -29,6 +29,7 @@ from aiohttp import web
 
 from oci_tei_emulator._context import EmulatorContext, GatewayTarget, logger, request_id
 from oci_tei_emulator._errors import OCIError, not_found
+from oci_tei_emulator._monitoring import record_predict
 from oci_tei_emulator._network import half_rtt
 
 CONTEXT = web.AppKey("oci_tei_emulator_context", EmulatorContext)
@@ -146,10 +147,45 @@ def _response_headers(upstream: aiohttp.ClientResponse, request: web.Request) ->
     return headers
 
 
+def _served_here(request: web.Request, target: GatewayTarget | None) -> GatewayTarget | None:
+    """The target, if it answers on the request's host.
+
+    A private deployment answers only on its private FQDN, a public one never on a
+    private (``.localhost``) name.
+
+    OCI: "It can't be accessed through a public endpoint" (model-dep-invoking-pe.htm); the
+    404 NotAuthorizedOrNotFound it gets here is *inferred* (OCI documents no status).
+    """
+    if target is None:
+        return None
+    host = (request.host or "").rsplit(":", 1)[0].lower()
+    if target.private_host is not None:
+        return target if host == target.private_host.lower() else None
+    return None if host.endswith(".localhost") else target
+
+
 async def _invoke(request: web.Request, *, streaming: bool) -> web.StreamResponse:
+    """One predict call, its metrics posted to Monitoring whatever it answers."""
+    started = time.monotonic()
+    status = 500
+    try:
+        response = await _forward(request, streaming=streaming)
+        status = response.status
+        return response
+    except OCIError as exc:
+        status = exc.status
+        raise
+    finally:
+        target = _target(request.app[CONTEXT], request.match_info["ocid"])
+        if target is not None:
+            latency_ms = (time.monotonic() - started) * 1000.0
+            record_predict(request.app, target.ocid, target.compartment_id, status, latency_ms)
+
+
+async def _forward(request: web.Request, *, streaming: bool) -> web.StreamResponse:
     ctx = request.app[CONTEXT]
     await _admit(ctx, request)
-    found = _target(ctx, request.match_info["ocid"])
+    found = _served_here(request, _target(ctx, request.match_info["ocid"]))
     _check_bandwidth(ctx, found)
     body = await _read_shaped(ctx, request, found)
     ctx.authenticate(request, body, expired_as_not_found=True)

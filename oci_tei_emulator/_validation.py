@@ -30,6 +30,8 @@ from oci_tei.contract._ocir import OCIR_REPOSITORY_PATTERN
 from oci_tei.contract._scaling import ENUMS, MIN_COOL_DOWN_S
 from oci_tei.contract._shapes import FLEX_MEMORY_PER_OCPU_GB, MODEL_DEPLOYMENT_SHAPES
 from oci_tei_emulator._errors import OCIError, invalid_parameter
+from oci_tei_emulator._monitoring import custom_rule_problems
+from oci_tei_emulator._private_endpoints import network_problems
 
 __all__ = ["check_model_ready", "deployment_problems", "raise_problems"]
 
@@ -120,6 +122,7 @@ def _model_problems(model: Mapping[str, Any], *, update: bool) -> list[Problem]:
             problems += check_enum(
                 "networkAccessType", instance["networkAccessType"], f"{where}.networkAccessType"
             )
+        problems += network_problems(dict(instance), where)
     policy = model.get("scalingPolicy")
     if policy is not None:
         problems += _policy_problems(_dict(policy))
@@ -174,7 +177,8 @@ def _policy_problems(policy: Mapping[str, Any]) -> list[Problem]:
                         )
                     thresholds.append((scale_in.get("threshold"), scale_out.get("threshold")))
                 else:
-                    thresholds.append((0, 0))
+                    thresholds.append((0, 0))  # CUSTOM_EXPRESSION: inside the queries
+                    problems += custom_rule_problems(rule, rule_where)
             problems += check_autoscaling(
                 minimum=item.get("minimumInstanceCount"),
                 maximum=item.get("maximumInstanceCount"),

@@ -11,6 +11,9 @@ the standard library. Where OCI documents no limit, none is invented.
 * :mod:`~oci_tei.contract._shapes` — the shapes offered for model deployment, their OCPU
   and memory ranges.
 * :mod:`~oci_tei.contract._scaling` — instance counts, autoscaling, bandwidth, enum values.
+* :mod:`~oci_tei.contract._autoscaling` — custom-metric (MQL) autoscaling rules and the
+  deployment's metrics (namespace, names, dimensions).
+* :mod:`~oci_tei.contract._networking` — private endpoints, subnets, network access types.
 * :mod:`~oci_tei.contract._updates` — what an update may change in which lifecycle state;
   :mod:`~oci_tei.contract._changes` — what an update body changes.
 * :mod:`~oci_tei.contract._ocir` — OCIR repository and image references;

@@ -28,12 +28,15 @@ from typing import NamedTuple
 from oci_tei.contract._sources import (
     ARTIFACTS_POLICY_REFERENCE,
     BYOC_DOC,
+    CORE_POLICY_REFERENCE,
     DATA_SCIENCE_POLICY_REFERENCE,
     IAM_POLICY_REFERENCE,
     LIMITS_POLICY_REFERENCE,
     LOGGING_POLICY_REFERENCE,
     MODEL_DEPLOYMENT_POLICIES_DOC,
+    MONITORING_POLICY_REFERENCE,
     OBJECT_STORAGE_POLICY_REFERENCE,
+    PRIVATE_ENDPOINT_DOC,
 )
 
 __all__ = [
@@ -67,6 +70,20 @@ RESOURCE_FAMILIES: dict[str, frozenset[str]] = {
         }
     ),
     "logging-family": frozenset({"log-groups", "log-content", "unified-configuration"}),
+    # Core Services policy reference: the networking types a deployment's subnet and
+    # private endpoint involve (the family holds more: gateways, DRGs...).
+    "virtual-network-family": frozenset(
+        {
+            "vcns",
+            "subnets",
+            "vnics",
+            "vnic-attachments",
+            "network-security-groups",
+            "private-ips",
+            "security-lists",
+            "route-tables",
+        }
+    ),
 }
 
 #: ``request.principal.type`` (and a matching rule's ``resource.type``) of a model
@@ -187,6 +204,10 @@ def _os(verb: str, resource: str, permission: str) -> OperationPermission:
     return OperationPermission(verb, resource, permission, OBJECT_STORAGE_POLICY_REFERENCE)
 
 
+def _core(verb: str, resource: str, permission: str) -> OperationPermission:
+    return OperationPermission(verb, resource, permission, CORE_POLICY_REFERENCE)
+
+
 def _iam(verb: str, resource: str, permission: str) -> OperationPermission:
     return OperationPermission(verb, resource, permission, IAM_POLICY_REFERENCE)
 
@@ -273,6 +294,35 @@ OPERATION_PERMISSIONS: dict[str, OperationPermission] = {
     "ListMultipartUploadParts": _os("inspect", "objects", "OBJECT_INSPECT"),
     "ListMultipartUploads": _os("inspect", "objects", "OBJECT_INSPECT"),
     "DeleteBucket": _os("manage", "buckets", "BUCKET_DELETE"),
+    # Data Science private endpoints: "manage data-science-private-endpoint" to create
+    # (PRIVATE_ENDPOINT_DOC); reads by the reference's verb pattern (inferred).
+    "CreateDataSciencePrivateEndpoint": OperationPermission(
+        "manage",
+        "data-science-private-endpoint",
+        "DATA_SCIENCE_PRIVATE_ENDPOINT_CREATE",
+        PRIVATE_ENDPOINT_DOC,
+    ),
+    "GetDataSciencePrivateEndpoint": OperationPermission(
+        "read",
+        "data-science-private-endpoint",
+        "DATA_SCIENCE_PRIVATE_ENDPOINT_READ",
+        PRIVATE_ENDPOINT_DOC,
+    ),
+    "ListDataSciencePrivateEndpoints": OperationPermission(
+        "inspect",
+        "data-science-private-endpoint",
+        "DATA_SCIENCE_PRIVATE_ENDPOINT_INSPECT",
+        PRIVATE_ENDPOINT_DOC,
+    ),
+    # Core networking
+    "CreateVcn": _core("manage", "vcns", "VCN_CREATE"),
+    "GetVcn": _core("read", "vcns", "VCN_READ"),
+    "CreateSubnet": _core("manage", "subnets", "SUBNET_CREATE"),
+    "GetSubnet": _core("read", "subnets", "SUBNET_READ"),
+    # Monitoring
+    "SummarizeMetricsData": OperationPermission(
+        "read", "metrics", "METRIC_READ", MONITORING_POLICY_REFERENCE
+    ),
     # Artifacts (OCIR)
     "ListContainerRepositories": OperationPermission(
         "inspect", "repos", "REPOSITORY_INSPECT", ARTIFACTS_POLICY_REFERENCE

@@ -11,13 +11,16 @@ __all__ = [
     "BUCKET_NAME_DOC",
     "BYOC_DOC",
     "BYOC_ENV_DOC",
+    "CORE_POLICY_REFERENCE",
     "DATA_SCIENCE_POLICY_REFERENCE",
     "IAM_POLICY_REFERENCE",
     "INVOKE_DOC",
     "LIMITS_POLICY_REFERENCE",
     "LOGGING_POLICY_REFERENCE",
     "MODEL_DEPLOYMENT_POLICIES_DOC",
+    "MONITORING_POLICY_REFERENCE",
     "OBJECT_STORAGE_POLICY_REFERENCE",
+    "PRIVATE_ENDPOINT_DOC",
     "SDK_AUTOSCALING",
     "SDK_CATEGORY_LOG",
     "SDK_CREATE_DETAILS",
@@ -62,6 +65,11 @@ ARTIFACTS_POLICY_REFERENCE = f"{_DOCS}/Content/Identity/Reference/registrypolicy
 LOGGING_POLICY_REFERENCE = f"{_DOCS}/Content/Identity/Reference/loggingpolicyreference.htm"
 LIMITS_POLICY_REFERENCE = f"{_DOCS}/Content/General/Concepts/servicelimits.htm"
 IAM_POLICY_REFERENCE = f"{_DOCS}/Content/Identity/Reference/iampolicyreference.htm"
+CORE_POLICY_REFERENCE = f"{_DOCS}/Content/Identity/Reference/corepolicyreference.htm"
+MONITORING_POLICY_REFERENCE = f"{_DOCS}/Content/Identity/Reference/monitoringpolicyreference.htm"
+#: Data Science "Private Endpoints": "allow group <group-name> to manage
+#: data-science-private-endpoint in compartment <compartment-name>".
+PRIVATE_ENDPOINT_DOC = f"{_DOCS}/data-science/using/pe-network.htm"
 BUCKET_NAME_DOC = (
     "oci SDK oci/object_storage/models/create_bucket_details.py, name: 'Valid characters are "
     "uppercase or lowercase letters, numbers, hyphens, underscores, and periods.'; "

@@ -33,6 +33,7 @@ from oci_tei.deploy.spec import PREDICT_ROUTES, DeploySpec, client_options, load
 if TYPE_CHECKING:
     from langchain_oci_tei import OCITEIEmbeddings
     from llama_index_oci_tei import OCITEIEmbedding
+    from oci_tei.deploy.manage import DeploymentMetrics, LogRecord
     from oci_tei.deploy.preflight import PreflightReport
     from oci_tei.deploy.steps import DeployOutcome, Plan
 
@@ -400,16 +401,39 @@ class Deployment:
         session = self._session()
         return work_request_log(session, self._record(session))
 
-    def container_logs(self, log_type: Literal["access", "predict"], limit: int = 100) -> None:
-        """Print the newest records of the container's access or predict log (OCI Logging).
+    def container_logs(
+        self, log_type: Literal["access", "predict"], limit: int = 100, *, hours: float = 24.0
+    ) -> list[LogRecord]:
+        """The newest records of the container's access or predict log, oldest first.
+
+        Read from OCI Logging through Log Search, with the query oracle-ads sends.
+
+        Args:
+            log_type: ``access`` or ``predict``.
+            limit: Most records (1 to 1000).
+            hours: How far back to search.
 
         Raises:
             DeployError: The deployment sends no such log (``logs.<type>`` in the spec).
         """
-        from oci_tei.deploy.manage import show_container_logs
+        from oci_tei.deploy.manage import container_logs
 
         session = self._session()
-        show_container_logs(session, self._record(session), log_type, limit)
+        return container_logs(session, self._record(session), log_type, limit=limit, hours=hours)
+
+    def metrics(self, *, hours: int = 1) -> DeploymentMetrics:
+        """The last ``hours`` of the deployment's predict metrics from OCI Monitoring.
+
+        Requests, latency percentiles, 4xx/5xx answers and instances, as ``oci-tei status``
+        prints them.
+        """
+        import oci
+
+        from oci_tei.deploy.manage import deployment_metrics
+
+        session = self._session()
+        monitoring = session.client(oci.monitoring.MonitoringClient)
+        return deployment_metrics(monitoring, self._record(session), hours=hours)
 
     # -- clients bound to the endpoint ---------------------------------------------------------
 

@@ -8,6 +8,10 @@ The modules, in the order a deploy or a management command uses them:
   ``deploy --update``.
 * ``_status`` — what a deployment is running, and whether it still matches its spec.
 * ``_logs`` — work requests with their logs and errors; the container's logs.
+* ``_log_search`` — the access and predict logs through OCI Log Search, as
+  :class:`LogRecord` objects (:func:`container_logs`).
+* ``_metrics`` — the last hours of OCI Monitoring's predict metrics as
+  :class:`DeploymentMetrics` (:func:`deployment_metrics`).
 * ``_scale`` — instance count and bandwidth.
 * ``_activation`` — stop (deactivate) and start (activate), and what OCI bills meanwhile.
 * ``_delete`` — delete what this tool created, nothing else.
@@ -29,7 +33,8 @@ from oci_tei.deploy.manage._activation import (
 )
 from oci_tei.deploy.manage._delete import delete
 from oci_tei.deploy.manage._drift import Drift, apply_drift, find_drift
-from oci_tei.deploy.manage._logs import show_container_logs, work_request_log
+from oci_tei.deploy.manage._log_search import LogRecord, container_logs
+from oci_tei.deploy.manage._logs import work_request_log
 from oci_tei.deploy.manage._lookup import (
     DEPLOYMENT_OCID_PREFIX,
     check_owned,
@@ -39,6 +44,13 @@ from oci_tei.deploy.manage._lookup import (
     predict_endpoint,
     resolve,
 )
+from oci_tei.deploy.manage._metrics import (
+    DeploymentMetrics,
+    Instances,
+    Latency,
+    deployment_metrics,
+    describe_metrics,
+)
 from oci_tei.deploy.manage._scale import scale, scale_updates
 from oci_tei.deploy.manage._status import describe
 
@@ -46,13 +58,20 @@ __all__ = [
     "ACTIVATION_DOC",
     "DEPLOYMENT_OCID_PREFIX",
     "INACTIVE_BILLING",
+    "DeploymentMetrics",
     "Drift",
+    "Instances",
+    "Latency",
+    "LogRecord",
     "activate",
     "apply_drift",
     "check_owned",
+    "container_logs",
     "deactivate",
     "delete",
+    "deployment_metrics",
     "describe",
+    "describe_metrics",
     "find_deployment",
     "find_deployments",
     "find_drift",
@@ -62,6 +81,5 @@ __all__ = [
     "scale",
     "scale_updates",
     "settle",
-    "show_container_logs",
     "work_request_log",
 ]

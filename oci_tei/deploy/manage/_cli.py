@@ -40,13 +40,29 @@ __all__ = [
 def configure_status(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``oci-tei status``."""
     parser.add_argument("target", help=TARGET_HELP)
+    parser.add_argument(
+        "--hours",
+        type=int,
+        choices=range(1, 25),
+        default=1,
+        metavar="1-24",
+        help="the window of OCI Monitoring metrics shown (default: the last hour)",
+    )
+    parser.add_argument(
+        "--no-metrics", action="store_true", help="only the deployment record, no Monitoring"
+    )
     add_connection_arguments(parser)
 
 
 @guarded
 def run_status(args: argparse.Namespace) -> int:
-    """Print the state, endpoint and settings of a deployment."""
-    print(deployment(args, attach=True).status())
+    """Print the state, endpoint and settings of a deployment, and its recent metrics."""
+    from oci_tei.deploy.manage._metrics import describe_metrics
+
+    live = deployment(args, attach=True)
+    print(live.status())
+    if not args.no_metrics:
+        print("\n".join(describe_metrics(live.metrics(hours=args.hours))))
     return 0
 
 
@@ -71,7 +87,11 @@ def run_logs(args: argparse.Namespace) -> int:
     if args.type == "work-request":
         print("\n".join(live.work_request_log()) or "no work requests")
     else:
-        live.container_logs(args.type, args.limit)
+        records = live.container_logs(args.type, args.limit)
+        for record in records:
+            print(f"{record.time} {record.message}")
+        if not records:
+            print(f"no {args.type} log records in the last 24 hours")
     return 0
 
 

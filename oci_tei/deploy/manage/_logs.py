@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from oci_tei.deploy._errors import DeployError
 from oci_tei.deploy._session import DeploySession, list_all
 
-__all__ = ["show_container_logs", "work_request_log"]
+__all__ = ["work_request_log"]
 
 
 def work_request_log(session: DeploySession, deployment: Any) -> list[str]:
@@ -24,24 +23,3 @@ def work_request_log(session: DeploySession, deployment: Any) -> list[str]:
         for error in list_all(client.list_work_request_errors, request.id):
             lines.append(f"  {error.timestamp} ERROR {error.code}: {error.message}")
     return lines
-
-
-def show_container_logs(session: DeploySession, deployment: Any, log_type: str, limit: int) -> None:
-    """Print the newest access or predict log records (oracle-ads prints them).
-
-    Raises:
-        DeployError: The deployment sends no such log to OCI Logging.
-    """
-    from ads.model.deployment import ModelDeployment
-
-    logs = deployment.category_log_details
-    if getattr(logs, log_type, None) is None:
-        raise DeployError(
-            f"deployment {deployment.id} has no {log_type} log: set logs.{log_type} "
-            "(log_group_id, log_id) in its spec; `oci-tei logs` without --type shows its "
-            "work requests",
-            step="logs",
-        )
-    session.configure()
-    model_deployment = ModelDeployment.from_id(deployment.id)
-    model_deployment.logs(log_type=log_type).tail(source=deployment.id, limit=limit)

@@ -39,6 +39,7 @@ from typing import Any
 
 from oci_tei import _iam as iam
 from oci_tei.contract._limits import DATA_SCIENCE_SERVICE
+from oci_tei.contract._networking import private_endpoint_problem
 from oci_tei.contract._ocir import parse_ocir_repository, split_image
 from oci_tei.contract._regions import region_name
 from oci_tei.deploy._errors import DeployError
@@ -163,6 +164,7 @@ class _Context:
     log_group_compartments: list[str] = field(default_factory=list)
     image_copy: bool = False
     image_copy_compartment: str | None = None
+    network_compartments: list[str] = field(default_factory=list)
 
     def add(self, check: str, status: str, message: str, why: str = "", fix: str = "") -> None:
         self.report.findings.append(Finding(check, status, message, why, fix))
@@ -184,6 +186,7 @@ class _Context:
             "artifacts": oci.artifacts.ArtifactsClient,
             "limits": oci.limits.LimitsClient,
             "logging": oci.logging.LoggingManagementClient,
+            "network": oci.core.VirtualNetworkClient,
             "data_science": oci.data_science.DataScienceClient,
             "object_storage": oci.object_storage.ObjectStorageClient,
         }
@@ -234,6 +237,7 @@ def run_preflight(
         _image,
         _bucket,
         _logs,
+        _network,
         _iam,
     ]
     for check in checks:
@@ -578,6 +582,40 @@ def _logs(ctx: _Context) -> None:
             ctx.add("logs", OK, f"log {log_id} in log group {group.display_name} exists")
 
 
+def _network(ctx: _Context) -> None:
+    """The private endpoint exists, fronts model deployments and is ACTIVE; the subnet exists."""
+    infra = ctx.spec.infrastructure
+    if infra.private_endpoint_id is None and infra.subnet_id is None:
+        ctx.add("network", OK, "public endpoint, managed networking")
+        return
+    endpoint_id = infra.private_endpoint_id
+    if endpoint_id is not None:
+        fix = (
+            "check infrastructure.private_endpoint_id: a Data Science private endpoint "
+            "of type MODEL_DEPLOYMENT (oci data-science ds-private-endpoint list)"
+        )
+        data_science = ctx.client("data_science")
+        with ctx.guard("network", f"private endpoint {endpoint_id} not found", fix):
+            endpoint = data_science.get_data_science_private_endpoint(endpoint_id).data
+            problem = private_endpoint_problem(endpoint, endpoint_id)
+            if problem is None:
+                ctx.network_compartments.append(endpoint.compartment_id)
+                ctx.add("network", OK, f"private endpoint {endpoint.fqdn} is ACTIVE")
+            else:
+                ctx.add("network", FAIL, problem, "OCI would refuse the deployment", fix)
+    if infra.subnet_id is not None:
+        fix = "check infrastructure.subnet_id (oci network subnet get --subnet-id ...)"
+        with ctx.guard("network", f"subnet {infra.subnet_id} not found", fix):
+            subnet = ctx.client("network").get_subnet(infra.subnet_id).data
+            ctx.network_compartments.append(subnet.compartment_id)
+            ctx.add(
+                "network",
+                OK,
+                f"subnet {subnet.display_name} ({subnet.cidr_block}) exists; "
+                f"{infra.access_type}: egress needs a NAT or service gateway in its VCN",
+            )
+
+
 # -- IAM --------------------------------------------------------------------------------------
 
 
@@ -608,6 +646,7 @@ def _iam(ctx: _Context) -> None:
         bucket_compartment_id=bucket_compartment,
         create_bucket=spec.artifact.create_bucket,
         image_copy_compartment_id=ctx.image_copy_compartment,
+        network_compartment_ids=tuple(ctx.network_compartments),
     )
     chain: list[str] = []
     for permission in needed:

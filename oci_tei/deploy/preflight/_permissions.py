@@ -5,7 +5,9 @@ decide where a deployment fails, so both agree on every statement. Sources: OCI 
 Deployment Policies" (https://docs.oracle.com/iaas/data-science/using/model-dep-policies-auth.htm:
 ``manage data-science-models`` / ``manage data-science-model-deployments`` for the group,
 ``any-user ... where request.principal.type='datasciencemodeldeployment'`` for what the
-deployment itself reads), "Bring Your Own Container" (the deployment reads ``repos`` to pull
+deployment itself reads), private networking (``use virtual-network-family`` where the
+private endpoint and subnet are, :data:`oci_tei.contract._networking.POLICY_SOURCE`),
+"Bring Your Own Container" (the deployment reads ``repos`` to pull
 its image), Model Deployment logging (``use log-content``) and models by reference (the
 deployment reads the bucket's ``objects``).
 """
@@ -129,6 +131,7 @@ def caller_permissions(
     bucket_compartment_id: str,
     create_bucket: bool,
     image_copy_compartment_id: str | None = None,
+    network_compartment_ids: tuple[str, ...] = (),
 ) -> list[NeededPermission]:
     """What the user running ``oci-tei deploy`` needs.
 
@@ -136,6 +139,7 @@ def caller_permissions(
     also needs ``manage repos`` (CreateContainerRepository needs REPOSITORY_CREATE and a
     push REPOSITORY_UPDATE, both only in ``manage``: Registry policy reference,
     docs.oracle.com/en-us/iaas/Content/Identity/policyreference/registrypolicyreference.htm).
+    ``network_compartment_ids``: where the spec's private endpoint and subnet are.
     """
     needed = [
         NeededPermission(
@@ -178,6 +182,19 @@ def caller_permissions(
                     image_copy_compartment_id,
                     {},
                     "make the OCIR repository and copy TEI's image into it",
+                ),
+                "caller",
+            )
+        )
+    for compartment in dict.fromkeys(network_compartment_ids):
+        needed.append(
+            NeededPermission(
+                Requirement(
+                    "use",
+                    "virtual-network-family",
+                    compartment,
+                    {},
+                    "attach the deployment to the private endpoint and subnet",
                 ),
                 "caller",
             )

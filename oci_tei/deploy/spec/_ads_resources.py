@@ -19,7 +19,7 @@ from ads.model.deployment import (
     ModelDeploymentMode,
 )
 
-from oci_tei.deploy.spec._document import DeploySpec
+from oci_tei.deploy.spec._document import Autoscaling, DeploySpec
 from oci_tei.deploy.spec._image_choice import choose_image
 from oci_tei.deploy.spec._naming import deployment_description, deployment_display_name
 from oci_tei.deploy.spec._tei_command import INFERENCE_ROUTES, container_env, tei_command
@@ -30,6 +30,7 @@ __all__ = [
     "build_infrastructure",
     "build_model",
     "build_runtime",
+    "custom_scaling_policy",
 ]
 
 # Stands for the model the deploy creates. It starts with "ocid" on purpose: oracle-ads
@@ -62,7 +63,12 @@ def build_infrastructure(spec: DeploySpec) -> Any:
         )
     if infra.web_concurrency is not None:
         infrastructure.with_web_concurrency(infra.web_concurrency)
-    if infra.autoscaling is not None:
+    if infra.subnet_id is not None:
+        infrastructure.with_subnet_id(infra.subnet_id)
+    if infra.private_endpoint_id is not None:
+        infrastructure.with_private_endpoint_id(infra.private_endpoint_id)
+    if infra.autoscaling is not None and not infra.autoscaling.custom_metric:
+        # Custom-metric rules are beyond ADS's builder: deployment_details adds them.
         scaling = infra.autoscaling
         infrastructure.with_auto_scaling(
             scaling_type=scaling.metric,
@@ -133,8 +139,10 @@ def deployment_details(spec: DeploySpec, model_id: str, image_digest: str | None
     """The ``CreateModelDeploymentDetails`` for the spec, with its declared routes.
 
     oracle-ads builds them as its ``deploy()`` would; it has no setting for the
-    deployment's ``customHttpEndpoints`` (ADS 2.16), so the routes the client calls
-    (:data:`~oci_tei.deploy.spec._tei_command.INFERENCE_ROUTES`) are added to its result.
+    deployment's ``customHttpEndpoints``, ``networkAccessType`` or custom-metric
+    autoscaling (ADS 2.16), so the routes the client calls
+    (:data:`~oci_tei.deploy.spec._tei_command.INFERENCE_ROUTES`), the access type and a
+    ``CUSTOM_EXPRESSION`` policy (:func:`custom_scaling_policy`) are added to its result.
     """
     import oci
 
@@ -148,7 +156,55 @@ def deployment_details(spec: DeploySpec, model_id: str, image_digest: str | None
         )
         for route in INFERENCE_ROUTES
     ]
+    model_config = details.model_deployment_configuration_details.model_configuration_details
+    access_type = spec.infrastructure.access_type
+    if access_type is not None:
+        model_config.instance_configuration.network_access_type = access_type
+    scaling = spec.infrastructure.autoscaling
+    if scaling is not None and scaling.custom_metric:
+        model_config.scaling_policy = custom_scaling_policy(scaling, spec.infrastructure.replicas)
     return details
+
+
+def custom_scaling_policy(scaling: Autoscaling, replicas: int) -> Any:
+    """The SDK's ``AutoScalingPolicy`` with one ``CUSTOM_EXPRESSION`` rule for ``scaling``.
+
+    The structure OCI documents (SDK ``AutoScalingPolicy`` >
+    ``ThresholdBasedAutoScalingPolicyDetails`` > ``CustomMetricExpressionRule`` with a
+    ``QUERY`` configuration each way); one instance is added or removed per action.
+    """
+    import oci
+
+    models = oci.data_science.models
+    scale_in, scale_out = scaling.queries()
+
+    def configuration(text: str) -> Any:
+        return models.CustomExpressionQueryScalingConfiguration(
+            scaling_configuration_type="QUERY",
+            query=text,
+            pending_duration=scaling.pending_duration,
+            instance_count_adjustment=1,
+        )
+
+    rule = models.CustomMetricExpressionRule(
+        metric_expression_rule_type="CUSTOM_EXPRESSION",
+        scale_in_configuration=configuration(scale_in),
+        scale_out_configuration=configuration(scale_out),
+    )
+    return models.AutoScalingPolicy(
+        policy_type="AUTOSCALING",
+        cool_down_in_seconds=scaling.cool_down_seconds,
+        is_enabled=True,
+        auto_scaling_policies=[
+            models.ThresholdBasedAutoScalingPolicyDetails(
+                auto_scaling_policy_type="THRESHOLD",
+                minimum_instance_count=scaling.min_replicas,
+                maximum_instance_count=scaling.max_replicas,
+                initial_instance_count=replicas,
+                rules=[rule],
+            )
+        ],
+    )
 
 
 def build_model(spec: DeploySpec) -> Any:

@@ -29,8 +29,10 @@ from pydantic import (
     model_validator,
 )
 
+from oci_tei.contract._autoscaling import check_custom_rule, check_pending_duration, query
 from oci_tei.contract._buckets import BUCKET_NAME_PATTERN
 from oci_tei.contract._container import check_environment, check_image, check_port
+from oci_tei.contract._networking import check_networking
 from oci_tei.contract._ocir import parse_ocir_repository, split_image
 from oci_tei.contract._scaling import check_autoscaling, check_bandwidth, check_instance_count
 from oci_tei.contract._shapes import check_shape
@@ -48,6 +50,7 @@ __all__ = [
     "ARTIFACT_TAG",
     "MANAGED_ENV",
     "OWNER_TAG",
+    "SCALING_DEFAULTS",
     "SPEC_HASH_TAG",
     "ArtifactLocation",
     "Autoscaling",
@@ -240,24 +243,93 @@ class Container(_Strict):
 
 
 class Autoscaling(_Strict):
-    """OCI's threshold autoscaling (oracle-ads ``with_auto_scaling``).
+    """OCI's threshold autoscaling: on CPU or memory, or on the deployment's own metrics.
+
+    ``cpu_utilization`` and ``memory_utilization`` are OCI's predefined rules (oracle-ads
+    ``with_auto_scaling``); ``predict_request_count`` and ``predict_latency`` are
+    ``CUSTOM_EXPRESSION`` rules whose MQL queries follow OCI's documented template
+    (:mod:`oci_tei.contract._autoscaling`); ``custom`` takes both queries verbatim. The
+    defaults and the reasoning behind them are in ``docs/production.md``.
 
     Attributes:
-        metric: ``cpu_utilization`` or ``memory_utilization``.
+        metric: What scales the deployment (see above).
         min_replicas: Fewest instances.
         max_replicas: Most instances.
-        scale_out_threshold: Utilization percent above which an instance is added.
-        scale_in_threshold: Utilization percent below which one is removed.
+        scale_out_threshold: Above it an instance is added: utilization percent, predict
+            requests per minute (whole deployment), or mean predict latency in ms.
+        scale_in_threshold: Below it one is removed (same unit).
+        scale_out_query: ``metric: custom`` only: the scale-out MQL query.
+        scale_in_query: ``metric: custom`` only: the scale-in MQL query.
+        pending_duration: Custom-metric rules: how long a condition must hold before it
+            fires (ISO 8601, OCI: PT3M to PT1H, default PT3M).
         cool_down_seconds: Wait between scaling actions (OCI: at least 300, its default
             when unset).
     """
 
-    metric: Literal["cpu_utilization", "memory_utilization"] = "cpu_utilization"
+    metric: Literal[
+        "cpu_utilization",
+        "memory_utilization",
+        "predict_request_count",
+        "predict_latency",
+        "custom",
+    ] = "cpu_utilization"
     min_replicas: PositiveInt = 1
     max_replicas: PositiveInt
-    scale_out_threshold: Annotated[int, Field(ge=1, le=100)] = 70
-    scale_in_threshold: Annotated[int, Field(ge=1, le=100)] = 30
+    scale_out_threshold: PositiveInt | None = None
+    scale_in_threshold: PositiveInt | None = None
+    scale_out_query: str | None = None
+    scale_in_query: str | None = None
+    pending_duration: str | None = None
     cool_down_seconds: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_thresholds(cls, data: object) -> object:
+        if isinstance(data, dict):
+            defaults = SCALING_DEFAULTS.get(str(data.get("metric", "cpu_utilization")))
+            if defaults is not None:
+                data = {
+                    "scale_in_threshold": defaults[0],
+                    "scale_out_threshold": defaults[1],
+                    **{k: v for k, v in data.items() if v is not None},
+                }
+        return data
+
+    @property
+    def custom_metric(self) -> bool:
+        """Whether the rule is a ``CUSTOM_EXPRESSION`` (anything but CPU or memory)."""
+        return self.metric not in ("cpu_utilization", "memory_utilization")
+
+    def queries(self) -> tuple[str, str]:
+        """The (scale-in, scale-out) MQL queries of a custom-metric rule."""
+        if self.metric == "custom":
+            return self.scale_in_query or "", self.scale_out_query or ""
+        assert self.scale_in_threshold is not None
+        assert self.scale_out_threshold is not None
+        name, statistic = _CUSTOM_METRICS[self.metric]
+        absent = query(name, "absent", "==", 1)
+        return (
+            f"{absent} || {query(name, statistic, '<', self.scale_in_threshold)}",
+            query(name, statistic, ">", self.scale_out_threshold),
+        )
+
+
+# Fields that joined the spec later: unset, they leave spec_hash as it was.
+_LATER_INFRASTRUCTURE_FIELDS = ("private_endpoint_id", "subnet_id", "network_access_type")
+_LATER_AUTOSCALING_FIELDS = ("scale_out_query", "scale_in_query", "pending_duration")
+
+#: metric -> (scale-in, scale-out) defaults; docs/production.md says why.
+SCALING_DEFAULTS: dict[str, tuple[int, int]] = {
+    "cpu_utilization": (30, 70),
+    "memory_utilization": (30, 70),
+    "predict_request_count": (60, 600),
+    "predict_latency": (100, 500),
+}
+# Spec metric -> (OCI metric name, MQL statistic) of its queries.
+_CUSTOM_METRICS = {
+    "predict_request_count": ("PredictRequestCount", "sum"),
+    "predict_latency": ("PredictLatency", "mean"),
+}
 
 
 class Infrastructure(_Strict):
@@ -271,6 +343,11 @@ class Infrastructure(_Strict):
         autoscaling: Threshold autoscaling instead of a fixed count.
         bandwidth_mbps: Load balancer bandwidth (OCI's default is 10).
         web_concurrency: OCI's ``WEB_CONCURRENCY`` for the deployment.
+        private_endpoint_id: A Data Science private endpoint (``MODEL_DEPLOYMENT``
+            type): the deployment then answers only on its private FQDN, inside the VCN.
+        subnet_id: The subnet of the instances' own traffic (custom networking).
+        network_access_type: OCI's ``networkAccessType``; ``CUSTOM_NETWORKING`` goes
+            with ``subnet_id`` (the default when a subnet is given).
     """
 
     shape: str
@@ -280,6 +357,23 @@ class Infrastructure(_Strict):
     autoscaling: Autoscaling | None = None
     bandwidth_mbps: PositiveInt = 10
     web_concurrency: PositiveInt | None = None
+    private_endpoint_id: str | None = None
+    subnet_id: str | None = None
+    network_access_type: (
+        Literal[
+            "MANAGED_NETWORKING_NO_INTERNET_ACCESS",
+            "MANAGED_NETWORKING_INTERNET_ACCESS",
+            "CUSTOM_NETWORKING",
+        ]
+        | None
+    ) = None
+
+    @property
+    def access_type(self) -> str | None:
+        """``networkAccessType`` to send: the spec's, or CUSTOM_NETWORKING with a subnet."""
+        if self.network_access_type is None and self.subnet_id is not None:
+            return "CUSTOM_NETWORKING"
+        return self.network_access_type
 
 
 class LogTarget(_Strict):
@@ -396,8 +490,22 @@ class DeploySpec(_Strict):
         return value
 
     def spec_hash(self) -> str:
-        """A short hash of the whole spec, tagged on the deployment to detect drift."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        """A short hash of the whole spec, tagged on the deployment to detect drift.
+
+        Fields added after a release count only once set, so a spec that does not use
+        them keeps the hash its live deployment was tagged with.
+        """
+        data = self.model_dump(mode="json")
+        infrastructure = data["infrastructure"]
+        for name in _LATER_INFRASTRUCTURE_FIELDS:
+            if infrastructure.get(name) is None:
+                infrastructure.pop(name, None)
+        scaling = infrastructure.get("autoscaling")
+        if scaling is not None:
+            for name in _LATER_AUTOSCALING_FIELDS:
+                if scaling.get(name) is None:
+                    scaling.pop(name, None)
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     def ownership_tags(self) -> dict[str, str]:
@@ -568,19 +676,84 @@ def _oci_rule_problems(spec: DeploySpec) -> list[tuple[str, str]]:
     problems += check_bandwidth(
         infra.bandwidth_mbps, None, fields=("infrastructure.bandwidth_mbps", "")
     )
+    problems += check_networking(
+        infra.private_endpoint_id,
+        infra.subnet_id,
+        infra.access_type,
+        fields=(
+            "infrastructure.private_endpoint_id",
+            "infrastructure.subnet_id",
+            "infrastructure.network_access_type",
+        ),
+    )
     scaling = infra.autoscaling
     if scaling is not None:
-        problems += [
-            (_SCALING_FIELDS.get(field.rsplit(".", 1)[-1], "infrastructure.autoscaling"), text)
-            for field, text in check_autoscaling(
-                minimum=scaling.min_replicas,
-                maximum=scaling.max_replicas,
-                initial=infra.replicas,
-                cool_down_s=scaling.cool_down_seconds,
-                thresholds=[(scaling.scale_in_threshold, scaling.scale_out_threshold)],
-                field="autoscaling",
-            )
-        ]
+        problems += _scaling_problems(scaling, infra.replicas)
+    return problems
+
+
+def _scaling_problems(scaling: Autoscaling, replicas: int) -> list[tuple[str, str]]:
+    """OCI's autoscaling rules (counts, cool-down; queries of custom-metric rules)."""
+    where = "infrastructure.autoscaling"
+    thresholds: list[tuple[object, object]] = [
+        (scaling.scale_in_threshold, scaling.scale_out_threshold)
+    ]
+    problems: list[tuple[str, str]] = []
+    if scaling.metric == "custom":
+        thresholds = [(0, 0)]  # the thresholds are inside the queries
+        for name in ("scale_in_threshold", "scale_out_threshold"):
+            if getattr(scaling, name) is not None:
+                problems.append(
+                    (f"{where}.{name}", "metric: custom takes its thresholds in the queries")
+                )
+        for name in ("scale_in_query", "scale_out_query"):
+            if not getattr(scaling, name):
+                problems.append((f"{where}.{name}", "required with metric: custom"))
+    else:
+        for name in ("scale_in_query", "scale_out_query"):
+            if getattr(scaling, name) is not None:
+                problems.append((f"{where}.{name}", "only with metric: custom"))
+    if not scaling.custom_metric:
+        if scaling.pending_duration is not None:
+            problems.append((f"{where}.pending_duration", "only for custom-metric rules"))
+        for name in ("scale_in_threshold", "scale_out_threshold"):
+            value = getattr(scaling, name)
+            if isinstance(value, int) and value > 100:
+                problems.append(
+                    (f"{where}.{name}", f"{value} is not a utilization percent (1-100)")
+                )
+    problems += [
+        (_SCALING_FIELDS.get(field.rsplit(".", 1)[-1], where), text)
+        for field, text in check_autoscaling(
+            minimum=scaling.min_replicas,
+            maximum=scaling.max_replicas,
+            initial=replicas,
+            cool_down_s=scaling.cool_down_seconds,
+            thresholds=thresholds,
+            field="autoscaling",
+        )
+    ]
+    if scaling.custom_metric and not problems:
+        problems += _query_problems(scaling)
+    return problems
+
+
+def _query_problems(scaling: Autoscaling) -> list[tuple[str, str]]:
+    """The custom-metric rule's queries and pending duration, named by spec field."""
+    where = "infrastructure.autoscaling"
+    verbatim = scaling.metric == "custom"
+    # The queries of predict_* metrics are built from OCI's template: only their
+    # thresholds can be wrong, and their order is checked with the other fields.
+    names = {
+        "scaleInConfiguration.query": "scale_in_query" if verbatim else "scale_in_threshold",
+        "scaleOutConfiguration.query": "scale_out_query" if verbatim else "scale_out_threshold",
+    }
+    scale_in, scale_out = scaling.queries()
+    problems = []
+    for field, text in check_custom_rule(scale_in, scale_out, field="rule"):
+        if verbatim or "must be below" not in text:
+            problems.append((f"{where}.{names[field.split('.', 1)[1]]}", text))
+    problems += check_pending_duration(scaling.pending_duration, f"{where}.pending_duration")
     return problems
 
 
@@ -631,7 +804,12 @@ def _infrastructure_problems(spec: DeploySpec, shape: Shape) -> list[tuple[str, 
     scaling = infrastructure.autoscaling
     # Counts and cool-down are OCI's rules (_oci_rule_problems); this one is ours: a
     # scale-in threshold at or above the scale-out one makes the deployment flap.
-    if scaling is not None and scaling.scale_in_threshold >= scaling.scale_out_threshold:
+    if (
+        scaling is not None
+        and scaling.scale_in_threshold is not None
+        and scaling.scale_out_threshold is not None
+        and scaling.scale_in_threshold >= scaling.scale_out_threshold
+    ):
         problems.append(
             (
                 "infrastructure.autoscaling.scale_in_threshold",

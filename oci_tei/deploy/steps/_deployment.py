@@ -109,14 +109,27 @@ class CreateDeployment(Step):
             inputs["image source"] = f"{image.source} (push it first: oci-tei image SPEC)"
         if infra.autoscaling is not None:
             scaling = infra.autoscaling
+            unit = {"predict_request_count": "/min", "predict_latency": " ms"}.get(
+                scaling.metric, "%"
+            )
+            rule = (
+                "the queries in the spec"
+                if scaling.metric == "custom"
+                else f"{scaling.scale_in_threshold}{unit}..{scaling.scale_out_threshold}{unit}"
+            )
             inputs["replicas"] = (
                 f"{infra.replicas} initially, autoscaling {scaling.min_replicas}.."
-                f"{scaling.max_replicas} on {scaling.metric} "
-                f"({scaling.scale_in_threshold}%..{scaling.scale_out_threshold}%)"
+                f"{scaling.max_replicas} on {scaling.metric} ({rule})"
             )
         else:
             inputs["replicas"] = infra.replicas
         inputs["bandwidth_mbps"] = infra.bandwidth_mbps
+        if infra.private_endpoint_id is not None:
+            inputs["private endpoint"] = (
+                f"{infra.private_endpoint_id} (predict on its private FQDN only)"
+            )
+        if infra.subnet_id is not None:
+            inputs["subnet"] = f"{infra.subnet_id} ({infra.access_type})"
         if infra.web_concurrency is not None:
             inputs["web_concurrency"] = infra.web_concurrency
         for kind in ("access", "predict"):
