@@ -236,7 +236,7 @@ def test_private_deployment_serves_only_on_its_private_fqdn(
     out = capsys.readouterr().out
     assert "ok    network: private endpoint embeddings." in out
     assert f"granted by: {NETWORK_POLICY}" in out
-    assert "[6/6 smoke test]" in out
+    assert "[7/7 smoke test]" in out
     url = json.loads(outcome.read_text())["endpoint"]
     assert ".pe.datascience.localhost:" in url
     assert f"Predict endpoint: {url}" in out
