@@ -49,6 +49,21 @@ POLICIES = (
     f"allow any-user to read objects in compartment {COMPARTMENT_NAME} where ALL "
     f"{{{DEPLOYMENT_PRINCIPAL}, target.bucket.name='oci-tei-demo'}}",
     f"allow any-user to read repos in tenancy where ALL {{{DEPLOYMENT_PRINCIPAL}}}",
+    # What deploy's preflight reads besides its own resources (IAM, OCIR, limits): a strict
+    # emulator authorizes every operation, as OCI does.
+    *(
+        f"allow group oci-tei-users to {grant} in tenancy"
+        for grant in (
+            "inspect tenancies",
+            "read users",
+            "inspect compartments",
+            "inspect policies",
+            "read groups",
+            "inspect dynamic-groups",
+            "read repos",
+            "inspect resource-availability",
+        )
+    ),
 )
 
 
