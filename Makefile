@@ -10,11 +10,15 @@ TORCH_INDEX ?=
 # Versions known to pass together; `make CONSTRAINTS=` installs the newest instead.
 CONSTRAINTS ?= constraints.txt
 STAMP := $(VENV)/.oci-tei-installed
+# The unmodified `oci` CLI (PyPI oci-cli) in a venv of its own: it pins an exact `oci`
+# version, so it cannot share .venv. tests/emulator/test_seed_replay.py drives it.
+OCICLI_VENV ?= .venv-ocicli
+OCICLI_STAMP := $(OCICLI_VENV)/.oci-cli-installed
 # The core alone (`pip install .`, no extras), for `make core-check`.
 CORE_VENV ?= .venv-core
 CORE_STAMP := $(CORE_VENV)/.oci-tei-core
 
-.PHONY: install demo test lint typecheck docs core-check bench cassettes clean registry-tools
+.PHONY: install demo test lint typecheck docs core-check oci-cli bench cassettes clean registry-tools
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,8 +60,17 @@ registry-tools:
 	  fi; \
 	fi
 
-test: lint typecheck docs core-check registry-tools
-	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest
+test: lint typecheck docs core-check registry-tools oci-cli
+	OCI_TEI_OCI_CLI=$(abspath $(OCICLI_VENV))/bin/oci HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
+		$(BIN)/python -m pytest
+
+$(OCICLI_STAMP):
+	test -x $(OCICLI_VENV)/bin/python || $(PYTHON) -m venv $(OCICLI_VENV)
+	$(OCICLI_VENV)/bin/python -m pip install -q --upgrade pip
+	$(OCICLI_VENV)/bin/python -m pip install -q oci-cli
+	touch $@
+
+oci-cli: $(OCICLI_STAMP)
 
 # A fresh venv with only the core's dependencies, rebuilt when they change; oci-tei itself
 # is reinstalled from this checkout every time. Then a signed embed call from it through the
@@ -76,7 +89,7 @@ bench: install
 	$(BIN)/python bench/serve_throughput.py
 
 clean:
-	rm -rf $(VENV) $(CORE_VENV) .mypy_cache .ruff_cache .pytest_cache out
+	rm -rf $(VENV) $(CORE_VENV) $(OCICLI_VENV) .mypy_cache .ruff_cache .pytest_cache out
 
 # Record the signed-exchange cassettes again (against the emulator, or a real deployment
 # when OCI_TEI_ENDPOINT is set).

@@ -28,6 +28,7 @@ from oci_tei.contract._permissions import (
 from oci_tei_emulator._context import logger
 from oci_tei_emulator._errors import OCIError
 from oci_tei_emulator._limits_api import deployments_of, instances_of, units, used
+from oci_tei_emulator._logging_api import log_group_compartment
 from oci_tei_emulator._objectstorage import STORE
 from oci_tei_emulator._ocir import OCIR
 from oci_tei_emulator._policy import Decision, Principal, Requirement
@@ -142,8 +143,11 @@ def provisioning_failure(app: web.Application, deployment: Any, artifact: bytes)
     )
     if refused:
         return f"Failed to pull the container image {image}: {refused}"
-    if _log_groups(deployment):
-        refused = _refusal(state, principal, _NEEDS["logs"], tenancy, (), {})
+    for group_id in dict.fromkeys(_log_groups(deployment)):
+        # A log group made with CreateLogGroup lives in its compartment; declared ones
+        # (--log) in the tenancy.
+        compartment = log_group_compartment(app, group_id) or tenancy
+        refused = _refusal(state, principal, _NEEDS["logs"], compartment, (), {})
         if refused:
             return f"Failed to configure the access and predict logs: {refused}"
     return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 __all__ = ["command", "configure_emulate", "run_emulate"]
 
 import argparse
+import shlex
 import signal
 import threading
 from pathlib import Path
@@ -131,6 +132,16 @@ def configure_emulate(parser: argparse.ArgumentParser) -> None:
         help="make a throwaway API key, trust it, and write DIR/config (profile DEFAULT) "
         "for --config-file of the oci SDK, ADS or oci-tei; written once the emulator serves",
     )  # fmt: skip
+    parser.add_argument(
+        "--write-rp-env", type=Path, default=None, metavar="FILE",
+        help="write FILE: `export OCI_RESOURCE_PRINCIPAL_*=...` lines (v2.2: a token this "
+        "emulator issues to a notebook session, and its key, beside FILE) for --auth "
+        "resource_principal (`. FILE` in a shell); written once the emulator serves",
+    )  # fmt: skip
+    parser.add_argument(
+        "--rp-ttl-s", type=float, default=86400.0,
+        help="lifetime of the --write-rp-env token in seconds (default one day)",
+    )  # fmt: skip
 
 
 def run_emulate(args: argparse.Namespace) -> int:
@@ -188,7 +199,9 @@ def run_emulate(args: argparse.Namespace) -> int:
         endpoints = ",".join(f"{h}={u}" for h, u in emulator.ocir_endpoints.items())
         (args.write_config / "registry-endpoints").write_text(endpoints + "\n")
     config_file = emulator.write_api_key_config(args.write_config) if args.write_config else None
-    print(usage(emulator, config_file), flush=True)
+    if args.write_rp_env:
+        write_rp_env_file(emulator, args.write_rp_env, args.rp_ttl_s)
+    print(usage(emulator, config_file, args.write_rp_env), flush=True)
     try:
         stop.wait()
     except KeyboardInterrupt:
@@ -196,6 +209,21 @@ def run_emulate(args: argparse.Namespace) -> int:
     finally:
         emulator.stop()
     return 0
+
+
+def write_rp_env_file(emulator: Emulator, path: Path, ttl_s: float = 86400.0) -> dict[str, str]:
+    """Write a resource-principal environment as ``export`` lines; return the variables.
+
+    The token and key go to ``<FILE>.d/`` beside the file; the file appears atomically,
+    complete, so a script may wait for it.
+    """
+    path = path.expanduser().resolve()
+    env = emulator.resource_principal_env(path.parent / f"{path.name}.d", ttl_s=ttl_s)
+    partial = path.parent / f".{path.name}.partial"
+    partial.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items()))
+    partial.chmod(0o600)
+    partial.replace(path)
+    return env
 
 
 def _mode(emulator: Emulator) -> str:
@@ -209,11 +237,13 @@ def _mode(emulator: Emulator) -> str:
     )
 
 
-def usage(emulator: Emulator, config_file: Path | None = None) -> str:
+def usage(emulator: Emulator, config_file: Path | None = None, rp_env: Path | None = None) -> str:
     """The banner: where the emulator listens and how to point the SDKs at it."""
     url = emulator.url
     trusted = ", ".join(emulator.trusted_fingerprints)
     config = f"  OCI config: {config_file} (a throwaway key it trusts)\n" if config_file else ""
+    if rp_env:
+        config += f"  resource principal: . {rp_env}  (then --auth resource_principal)\n"
     registries = "".join(
         f"  OCIR:     {host} served by {registry} (OCI_TEI_REGISTRY_ENDPOINTS={host}={registry})\n"
         for host, registry in emulator.ocir_endpoints.items()

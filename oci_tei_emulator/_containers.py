@@ -198,9 +198,47 @@ class ContainerPlan:
         return str(self.settings.model_id)
 
 
+def image_tei_version(image: str) -> str | None:
+    """The TEI release an image tag names (``cpu-1.5``, ``86-1.5.0``, ``1.9.3`` → ``1.5``...).
+
+    TEI's images are tagged ``[<family>-]<version>`` (TEI README, "Docker images"); None
+    for a tag without a version (``latest``, a digest).
+    """
+    tail = image.rsplit("/", 1)[-1].split("@", 1)[0]
+    tag = tail.split(":", 1)[1] if ":" in tail else ""
+    for prefix in (*CPU_PREFIXES, *BUILD_CAP_BY_PREFIX):
+        if tag.startswith(prefix):
+            tag = tag[len(prefix) :]
+            break
+    match = re.match(r"^(\d+)\.(\d+)(?:\.\d+)?$", tag)
+    return f"{match.group(1)}.{match.group(2)}" if match else None
+
+
+def _compat_of(image: str) -> str | None:
+    """The local server's ``--compat`` for the TEI release an image names.
+
+    1.5.x behaves as TEI 1.5 (413 for validation errors, auto-truncate off); 1.9 and later
+    as 1.9. Releases between (1.6-1.8) and untagged images keep the server's default
+    (1.9): the local server reproduces those two releases only.
+    """
+    version = image_tei_version(image)
+    if version is None:
+        return None
+    major, minor = (int(part) for part in version.split("."))
+    if (major, minor) == (1, 5):
+        return "1.5"
+    return "1.9" if (major, minor) >= (1, 9) else None
+
+
 def _container_env(spec: ContainerSpec) -> dict[str, str]:
     # A real container's HOSTNAME is its id, which TEI would try to bind: hence --hostname.
-    return {"HOSTNAME": uuid.uuid4().hex[:12], **spec.env}
+    env = {"HOSTNAME": uuid.uuid4().hex[:12], **spec.env}
+    # The container serves the TEI release its image tag names (the deployment's own
+    # OCI_TEI_COMPAT, if it sets one, wins: it is the container's environment).
+    compat = _compat_of(spec.image)
+    if compat is not None:
+        env.setdefault("OCI_TEI_COMPAT", compat)
+    return env
 
 
 def plan(spec: ContainerSpec) -> ContainerPlan:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["EmulatorContext", "GatewayTarget", "logger", "new_ocid", "oci_middleware", "request_id"]
+__all__ = [
+    "EmulatorContext",
+    "GatewayTarget",
+    "caller_id",
+    "logger",
+    "new_ocid",
+    "oci_middleware",
+    "region_key",
+    "request_id",
+]
 
 import logging
 import threading
@@ -34,11 +43,41 @@ if TYPE_CHECKING:
 logger = logging.getLogger("oci_tei_emulator")
 
 REQUEST_ID = web.RequestKey("opc_request_id", str)
+#: The principal whose signature the request carried, once verified.
+PRINCIPAL = web.RequestKey("oci_principal", Principal)
 
 
 def new_ocid(kind: str, region: str) -> str:
-    """A fresh OCID of the given resource type, e.g. ``datasciencemodeldeployment``."""
-    return f"ocid1.{kind}.oc1.{region}.amaaaaaa{uuid.uuid4().hex}"
+    """A fresh OCID of the given resource type, e.g. ``datasciencemodeldeployment``.
+
+    A regional OCID names its region by KEY (``ocid1.datasciencemodeldeployment.oc1.iad.``),
+    not by name (OCI "Resource Identifiers": ``ocid1.<TYPE>.<REALM>.[REGION]...``, whose
+    examples carry ``phx``); the key comes from the oci SDK's region table.
+    """
+    return f"ocid1.{kind}.oc1.{region_key(region)}.amaaaaaa{uuid.uuid4().hex}"
+
+
+def region_key(region: str) -> str:
+    """The region key of a region name (``us-ashburn-1`` -> ``iad``), or the input lowered.
+
+    Read from the oci SDK's own table (``oci.regions.REGIONS_SHORT_NAMES``: key -> name).
+    """
+    import oci
+
+    lowered = region.strip().lower()
+    keys = {name: key for key, name in oci.regions.REGIONS_SHORT_NAMES.items()}
+    return str(keys.get(lowered, lowered))
+
+
+def caller_id(request: web.Request) -> str:
+    """The OCID of the principal that signed ``request`` (its ``createdBy``).
+
+    The user of an API key, the ``sub`` of a session or resource-principal token, the
+    instance of an instance certificate; the emulator's user when nothing was verified.
+    """
+    principal = request.get(PRINCIPAL)
+    subject = getattr(principal, "subject", None)
+    return str(subject) if subject else "ocid1.user.oc1..aaaaaaaaemulatoruser"
 
 
 def request_id(request: web.Request) -> str:
@@ -186,6 +225,7 @@ class EmulatorContext:
             if exc.expired_token and expired_as_not_found:
                 raise not_found("model deployment") from None
             raise not_authenticated(str(exc)) from None
+        request[PRINCIPAL] = principal
         return principal
 
 

@@ -40,7 +40,7 @@ from oci_tei_emulator._containers import (
     ContainerManager,
     ContainerSpec,
 )
-from oci_tei_emulator._context import EmulatorContext, logger, new_ocid
+from oci_tei_emulator._context import EmulatorContext, caller_id, logger, new_ocid
 from oci_tei_emulator._errors import OCIError, conflict, invalid_parameter, not_found
 from oci_tei_emulator._gateway import CONTEXT
 from oci_tei_emulator._idempotency import Etags, RetryTokens
@@ -219,7 +219,7 @@ async def create_project(request: web.Request) -> web.Response:
         id=new_ocid("datascienceproject", ctx.config.region),
         time_created=_now(),
         lifecycle_state="ACTIVE",
-        created_by="ocid1.user.oc1..emulator",
+        created_by=caller_id(request),
     )
     _copy_fields(project, details)
     request.app[STATE].projects[project.id] = project
@@ -232,6 +232,69 @@ async def get_project(request: web.Request) -> web.Response:
     _auth(request)
     project = _project(request, request.match_info["id"])
     return model_response(SERVICE, project, headers={"etag": _etag(request, project.id)})
+
+
+async def list_projects(request: web.Request) -> web.Response:
+    """ListProjects (compartmentId required; id, displayName, lifecycleState, createdBy)."""
+    import oci
+
+    q = _list_query(request)
+    items = []
+    for project in request.app[STATE].projects.values():
+        if not _matches(
+            q,
+            compartmentId=project.compartment_id,
+            id=project.id,
+            displayName=project.display_name,
+            lifecycleState=project.lifecycle_state,
+            createdBy=project.created_by,
+        ):
+            continue
+        summary = oci.data_science.models.ProjectSummary()
+        _copy_fields(summary, project)
+        items.append(summary)
+    return _page(request, items)
+
+
+async def _target_compartment(request: web.Request, type_name: str) -> str:
+    """The ``compartmentId`` a Change*Compartment body names (required).
+
+    In ``--strict`` it must exist in the tenancy.
+
+    Raises:
+        OCIError: 400 MissingParameter, 404 NotAuthorizedOrNotFound.
+    """
+    details = await _json(request, type_name)
+    if not details.compartment_id:
+        raise OCIError(400, "MissingParameter", "compartmentId is required.")
+    tenancy = request.app[TENANCY]
+    if tenancy.strict and tenancy.compartment(details.compartment_id) is None:
+        raise not_found(f"compartment {details.compartment_id}")
+    return str(details.compartment_id)
+
+
+async def change_model_compartment(request: web.Request) -> web.Response:
+    """ChangeModelCompartment: the SDK's answer has data of type None (``if-match`` honoured)."""
+    compartment_id = await _target_compartment(request, "ChangeModelCompartmentDetails")
+    stored = _model(request)
+    request.app[STATE].etags.check_if_match(request, stored.model.id)
+    stored.model.compartment_id = compartment_id
+    _changed(request, stored.model.id)
+    return web.Response(status=200)
+
+
+async def change_model_deployment_compartment(request: web.Request) -> web.Response:
+    """ChangeModelDeploymentCompartment: data of type None; the move is immediate.
+
+    ``WorkRequest.operation_type`` has no move of a model deployment, so none is made
+    (inferred from the SDK's enum).
+    """
+    compartment_id = await _target_compartment(request, "ChangeModelDeploymentCompartmentDetails")
+    deployment = _deployment(request)
+    request.app[STATE].etags.check_if_match(request, deployment.id)
+    deployment.compartment_id = compartment_id
+    _changed(request, deployment.id)
+    return web.Response(status=200)
 
 
 def seed_project(state: DataScienceState, project_id: str, compartment_id: str) -> None:
@@ -270,13 +333,23 @@ async def create_model(request: web.Request) -> web.Response:
         return model_response(SERVICE, replayed, headers={"etag": _etag(request, replayed.id)})
     _project(request, details.project_id)
     ctx: EmulatorContext = request.app[CONTEXT]
-    model = oci.data_science.models.Model(
+    models = oci.data_science.models
+    # The fields the SDK's Model docstring marks **[Required]** that a model outside a
+    # version set has: category USER (a customer's, not SERVICE), lifecycleDetails, the
+    # retention and backup settings (none asked: empty) and their operation details.
+    model = models.Model(
         id=new_ocid("datasciencemodel", ctx.config.region),
         time_created=_now(),
         lifecycle_state="ACTIVE",
-        created_by="ocid1.user.oc1..emulator",
+        lifecycle_details="Model is active.",
+        category="USER",
+        created_by=caller_id(request),
         is_model_by_reference=False,
         display_name=f"model-{_now():%Y%m%d%H%M%S}",
+        retention_setting=models.RetentionSetting(),
+        backup_setting=models.BackupSetting(is_backup_enabled=False),
+        retention_operation_details=models.RetentionOperationDetails(),
+        backup_operation_details=models.BackupOperationDetails(),
     )
     _copy_fields(model, details)
     request.app[STATE].models[model.id] = StoredModel(model)
@@ -467,6 +540,23 @@ async def list_work_requests(request: web.Request) -> web.Response:
     return _page(request, listed(request, "ListWorkRequests", items))
 
 
+async def cancel_work_request(request: web.Request) -> web.Response:
+    """CancelWorkRequest: "Cancels a work request that has not started" (the SDK docstring).
+
+    ACCEPTED → CANCELED; one that started or finished is 409 IncorrectState.
+    """
+    _auth(request)
+    record = _work_request(request)
+    if record.request.status != "ACCEPTED":
+        raise conflict(
+            f"Work request {record.request.id} is {record.request.status}; only a work "
+            "request that has not started can be canceled."
+        )
+    record.log("Canceled before it started")
+    record.progress("CANCELED", record.request.percent_complete or 0.0)
+    return web.Response(status=200)
+
+
 async def list_work_request_errors(request: web.Request) -> web.Response:
     """ListWorkRequestErrors (paginated)."""
     _auth(request)
@@ -642,7 +732,7 @@ async def _activate(
         spec = await asyncio.to_thread(_spec, request, deployment, record)
         record.log(f"Starting container {spec.image} on {spec.shape}")
         record.progress("IN_PROGRESS", 50.0)
-        container = await containers.start(deployment.id, spec)
+        container = await _start_container(containers, deployment.id, spec)
     except ContainerError as exc:
         if previous is not None:
             deployment.model_deployment_configuration_details = previous
@@ -667,6 +757,24 @@ async def _activate(
     record.log(f"Container is healthy on port {spec.server_port}")
     record.log("Model deployment is active")
     record.progress("SUCCEEDED", 100.0)
+
+
+async def _start_container(containers: ContainerManager, key: str, spec: ContainerSpec) -> Any:
+    """Start the container; a fault of the emulator's own fails the deployment, saying so.
+
+    Without this an unexpected exception ends the activation task silently and the
+    deployment stays CREATING forever.
+    """
+    try:
+        return await containers.start(key, spec)
+    except ContainerError:
+        raise
+    except Exception as exc:
+        logger.exception("starting the container of %s", key)
+        raise ContainerError(
+            f"the emulator failed to start the container ({type(exc).__name__}: {exc}); "
+            "this is the emulator's fault, not the deployment's"
+        ) from exc
 
 
 async def _deactivate(
@@ -780,7 +888,7 @@ async def create_model_deployment(request: web.Request) -> web.Response:
         id=ocid,
         time_created=_now(),
         lifecycle_state="CREATING",
-        created_by="ocid1.user.oc1..emulator",
+        created_by=caller_id(request),
         model_deployment_url=_deployment_url(request, ocid, model_config.instance_configuration),
     )
     _copy_fields(deployment, details)
@@ -863,18 +971,14 @@ async def update_model_deployment(request: web.Request) -> web.Response:
     if "modelId" in changed:
         stored = request.app[STATE].models.get(new_model or "")
         check_model_ready(stored.model if stored else None, str(new_model))
+    _check_logs(request, details.category_log_details)
     await check_update(request, deployment, details)  # --strict: service limits
     live = deployment.lifecycle_state in LIVE_UPDATE_STATES
     previous = copy.deepcopy(deployment.model_deployment_configuration_details)
-    for attr in (
-        "display_name",
-        "description",
-        "freeform_tags",
-        "defined_tags",
-        "category_log_details",
-    ):
+    for attr in ("display_name", "description", "freeform_tags", "defined_tags"):
         if getattr(details, attr, None) is not None:
             setattr(deployment, attr, getattr(details, attr))
+    _merge_logs(deployment, details.category_log_details)
     _merge_configuration(deployment, update_config)
     _changed(request, deployment.id)
     record = _new_work_request(
@@ -890,7 +994,40 @@ async def update_model_deployment(request: web.Request) -> web.Response:
     else:
         record.log("Updated; the changes take effect at the next activation")
         record.progress("SUCCEEDED", 100.0)
-    return _with_work_request(request, deployment, record)
+    # "Returns: A Response object with data of type None" (the SDK's update_model_deployment
+    # docstring): the answer carries the work request, not the deployment.
+    return web.Response(
+        status=202,
+        headers={"opc-work-request-id": record.request.id, "etag": _etag(request, deployment.id)},
+    )
+
+
+def _merge_logs(deployment: Any, update: Any) -> None:
+    """Apply an ``UpdateCategoryLogDetails`` onto the deployment's ``CategoryLogDetails``.
+
+    The update names the category it changes (``access``, ``predict``); the other keeps
+    its log (inferred: OCI's update documents name the categories, not a replacement).
+    The stored value stays a ``CategoryLogDetails``, the type a ModelDeployment holds.
+    """
+    import oci
+
+    if update is None:
+        return
+    current = deployment.category_log_details or oci.data_science.models.CategoryLogDetails()
+    merged = oci.data_science.models.CategoryLogDetails(
+        access=current.access, predict=current.predict
+    )
+    for kind in ("access", "predict"):
+        detail = getattr(update, kind, None)
+        if detail is not None:
+            setattr(
+                merged,
+                kind,
+                oci.data_science.models.LogDetails(
+                    log_group_id=detail.log_group_id, log_id=detail.log_id
+                ),
+            )
+    deployment.category_log_details = merged
 
 
 async def _reconfigure(
@@ -916,12 +1053,25 @@ def _merge_configuration(deployment: Any, update: Any) -> None:
         if new is None:
             continue
         if old is None:
-            setattr(current, part, new)
-            continue
+            old = _stored_part(part, new)
+            setattr(current, part, old)
         for attr in new.swagger_types:
             value = getattr(new, attr)
             if value is not None and attr in old.swagger_types:
                 setattr(old, attr, value)
+
+
+def _stored_part(part: str, update: Any) -> Any:
+    """An empty part of the stored type (a ModelDeployment holds no ``Update*`` models)."""
+    import oci
+
+    models = oci.data_science.models
+    if part == "model_configuration_details":
+        return models.ModelConfigurationDetails()
+    kind = getattr(update, "environment_configuration_type", None)
+    if kind == "OCIR_CONTAINER":
+        return models.OcirModelDeploymentEnvironmentConfigurationDetails()
+    return models.DefaultModelDeploymentEnvironmentConfigurationDetails()
 
 
 async def activate_model_deployment(request: web.Request) -> web.Response:
@@ -1000,7 +1150,13 @@ def add_routes(app: web.Application, containers: ContainerManager) -> None:
     app[CONTAINERS] = containers
     r = app.router
     r.add_post(f"{API}/projects", create_project)
+    r.add_get(f"{API}/projects", list_projects)
     r.add_get(f"{API}/projects/{{id}}", get_project)
+    r.add_post(f"{API}/models/{{id}}/actions/changeCompartment", change_model_compartment)
+    r.add_post(
+        f"{API}/modelDeployments/{{id}}/actions/changeCompartment",
+        change_model_deployment_compartment,
+    )
     r.add_post(f"{API}/models", create_model)
     r.add_get(f"{API}/models", list_models)
     r.add_get(f"{API}/models/{{id}}", get_model)
@@ -1022,5 +1178,6 @@ def add_routes(app: web.Application, containers: ContainerManager) -> None:
     r.add_get(f"{API}/modelDeploymentShapes", list_model_deployment_shapes)
     r.add_get(f"{API}/workRequests", list_work_requests)
     r.add_get(f"{API}/workRequests/{{id}}", get_work_request)
+    r.add_delete(f"{API}/workRequests/{{id}}", cancel_work_request)
     r.add_get(f"{API}/workRequests/{{id}}/errors", list_work_request_errors)
     r.add_get(f"{API}/workRequests/{{id}}/logs", list_work_request_logs)

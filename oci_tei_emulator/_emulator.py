@@ -19,10 +19,13 @@ from oci_tei_emulator import _gateway as gateway
 from oci_tei_emulator import _iam_api as iam_api
 from oci_tei_emulator import _identity as identity
 from oci_tei_emulator import _limits_api as limits_api
+from oci_tei_emulator import _log_search as log_search
+from oci_tei_emulator import _logging_api as logging_api
 from oci_tei_emulator import _monitoring as monitoring
 from oci_tei_emulator import _objectstorage as objectstorage
 from oci_tei_emulator import _ocir as ocir
 from oci_tei_emulator import _private_endpoints as private_endpoints
+from oci_tei_emulator import _resource_search as resource_search
 from oci_tei_emulator import _tenancy as tenancy
 from oci_tei_emulator._config import EmulatorConfig
 from oci_tei_emulator._containers import ContainerManager
@@ -31,6 +34,7 @@ from oci_tei_emulator._context import (
     logger,
     new_ocid,
     oci_middleware,
+    region_key,
 )
 from oci_tei_emulator._keys import (
     default_profile_public_key,
@@ -48,6 +52,7 @@ from oci_tei_emulator._principals import (
 from oci_tei_emulator._registry import RegistryServer
 from oci_tei_emulator._signature import SignatureVerifier
 from oci_tei_emulator._tokens import TokenIssuer
+from oci_tei_emulator._unknown import CATCH_ALL, unknown_path
 from oci_tei_local import Backend
 from oci_tei_local._app_thread import AppThread
 
@@ -133,12 +138,15 @@ class Emulator:
         ocir.add_routes(app, self.ocir)
         artifacts.add_routes(app)
         limits_api.add_routes(app)
+        logging_api.add_routes(app)
+        log_search.add_routes(app)
+        resource_search.add_routes(app)
         objectstorage.add_routes(app)
         datascience.add_routes(app, self.containers)
         private_endpoints.add_routes(app)
         monitoring.add_routes(app, self._ctx)
         gateway.add_routes(app)
-        app.router.add_route("*", "/{tail:.*}", _unknown_path)
+        app.router.add_route("*", CATCH_ALL, unknown_path)
         return app
 
     async def _serve(self) -> str:
@@ -465,14 +473,7 @@ class Emulator:
 
 def _region_key(region: str) -> str:
     """``us-ashburn-1`` -> ``iad`` (the SDK's table), as OCIR hosts name regions."""
-    import oci
-
-    lowered = region.lower()
-    return next((k for k, v in oci.regions.REGIONS_SHORT_NAMES.items() if v == lowered), lowered)
-
-
-async def _unknown_path(request: web.Request) -> web.Response:
-    raise web.HTTPNotFound()
+    return region_key(region)
 
 
 __all__ = ["Emulator"]

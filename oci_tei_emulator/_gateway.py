@@ -18,11 +18,11 @@ documents the declaration, not the refusal).
 
 from __future__ import annotations
 
-__all__ = ["CONTEXT", "add_routes"]
+__all__ = ["CONTEXT", "PREDICT_OBSERVERS", "PredictObserver", "add_routes"]
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import aiohttp
 from aiohttp import web
@@ -33,6 +33,10 @@ from oci_tei_emulator._monitoring import record_predict
 from oci_tei_emulator._network import half_rtt
 
 CONTEXT = web.AppKey("oci_tei_emulator_context", EmulatorContext)
+#: Called after each predict call with ``(app, ocid, method, path, status, seconds)``;
+#: Log Search registers the writer of the deployment's access and predict logs here.
+PredictObserver = Callable[[web.Application, str, str, str, int, float], None]
+PREDICT_OBSERVERS = web.AppKey("oci_tei_predict_observers", list[PredictObserver])
 DEFAULT_ROUTE = "/predict"
 _PASSED_RESPONSE_HEADERS = ("content-type",)
 
@@ -236,14 +240,38 @@ async def _forward(request: web.Request, *, streaming: bool) -> web.StreamRespon
     return response
 
 
+async def _logged(request: web.Request, *, streaming: bool) -> web.StreamResponse:
+    """Invoke, then tell the observers (the deployment's access and predict logs)."""
+    started = time.monotonic()
+    status = 500
+    try:
+        response = await _invoke(request, streaming=streaming)
+        status = response.status
+        return response
+    except OCIError as exc:
+        status = exc.status
+        raise
+    finally:
+        elapsed = time.monotonic() - started
+        for observe in request.app.get(PREDICT_OBSERVERS, ()):
+            observe(
+                request.app,
+                request.match_info["ocid"],
+                request.method,
+                request.path,
+                status,
+                elapsed,
+            )
+
+
 async def predict(request: web.Request) -> web.StreamResponse:
     """``POST /{model_deployment_ocid}/predict``."""
-    return await _invoke(request, streaming=False)
+    return await _logged(request, streaming=False)
 
 
 async def predict_stream(request: web.Request) -> web.StreamResponse:
     """``POST /{model_deployment_ocid}/predictWithResponseStream``."""
-    return await _invoke(request, streaming=True)
+    return await _logged(request, streaming=True)
 
 
 async def method_not_allowed(request: web.Request) -> web.Response:

@@ -1,12 +1,11 @@
-"""Limits API (``/20190729``) resource availability, and Logging's log groups and logs.
+"""Limits API (``/20190729``) resource availability.
 
 ``oci.limits.LimitsClient.get_resource_availability(service, limit, compartment)`` reports
 a limit declared with ``--limit NAME=N``: ``used`` counts the instances (GPUs or OCPUs, see
 the table :mod:`oci_tei.contract._limits`) of the model deployments that hold capacity
 (every state but FAILED, INACTIVE, DELETED), ``available`` the rest. An undeclared limit
 is 404 NotAuthorizedOrNotFound, as OCI answers for a limit name it does not know.
-``oci.logging.LoggingManagementClient.get_log_group`` / ``get_log`` (``/20200531``)
-find the logs declared with ``--log``.
+Logging's log groups and logs are :mod:`._logging_api`'s.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from oci_tei.contract._limits import DATA_SCIENCE_SERVICE, SHAPE_LIMITS
 from oci_tei.contract._shapes import MODEL_DEPLOYMENT_SHAPES
 from oci_tei_emulator._errors import OCIError, not_found
 from oci_tei_emulator._gateway import CONTEXT
-from oci_tei_emulator._tenancy import TENANCY, now
+from oci_tei_emulator._tenancy import TENANCY
 from oci_tei_emulator._wire import model_response
 
 __all__ = [
@@ -104,53 +103,10 @@ async def get_resource_availability(request: web.Request) -> web.Response:
     return model_response("limits", availability)
 
 
-async def get_log_group(request: web.Request) -> web.Response:
-    """GetLogGroup."""
-    import oci
-
-    request.app[CONTEXT].authenticate(request)
-    state = request.app[TENANCY]
-    group_id = request.match_info["group"]
-    if not state.log_exists(group_id):
-        raise not_found("log group")
-    group = oci.logging.models.LogGroup(
-        id=group_id,
-        compartment_id=state.config.tenancy_id,
-        display_name=group_id.rsplit(".", 1)[-1],
-        lifecycle_state="ACTIVE",
-        time_created=now(),
-    )
-    return model_response("logging", group)
-
-
-async def get_log(request: web.Request) -> web.Response:
-    """GetLog."""
-    import oci
-
-    request.app[CONTEXT].authenticate(request)
-    state = request.app[TENANCY]
-    group_id, log_id = request.match_info["group"], request.match_info["log"]
-    if not state.log_exists(group_id, log_id):
-        raise not_found("log")
-    log = oci.logging.models.Log(
-        id=log_id,
-        log_group_id=group_id,
-        compartment_id=state.config.tenancy_id,
-        display_name=log_id.rsplit(".", 1)[-1],
-        log_type="CUSTOM",
-        is_enabled=True,
-        lifecycle_state="ACTIVE",
-        time_created=now(),
-    )
-    return model_response("logging", log)
-
-
 def add_routes(app: web.Application) -> None:
-    """Register the Limits and Logging routes."""
+    """Register the Limits routes."""
     r = app.router
     r.add_get(
         "/20190729/services/{service}/limits/{limit}/resourceAvailability",
         get_resource_availability,
     )
-    r.add_get("/20200531/logGroups/{group}", get_log_group)
-    r.add_get("/20200531/logGroups/{group}/logs/{log}", get_log)

@@ -33,7 +33,7 @@ from typing import Any
 from aiohttp import web
 
 from oci_tei.contract._buckets import BUCKET_NAME_PATTERN
-from oci_tei_emulator._context import EmulatorContext
+from oci_tei_emulator._context import EmulatorContext, caller_id, new_ocid
 from oci_tei_emulator._errors import OCIError, invalid_parameter, not_found
 from oci_tei_emulator._gateway import CONTEXT
 from oci_tei_emulator._paging import page_limit, page_of
@@ -87,6 +87,8 @@ class Upload:
     metadata: dict[str, str]
     time_created: dt.datetime
     parts: dict[int, Part] = field(default_factory=dict)
+    #: ``if-none-match: *`` at creation: the commit fails too if the object appeared since.
+    if_none_match: str | None = None
 
 
 @dataclass
@@ -288,10 +290,10 @@ async def create_bucket(request: web.Request) -> web.Response:
             name=details.name,
             compartment_id=details.compartment_id,
             versioning=versioning,
-            id=f"ocid1.bucket.oc1.{request.app[CONTEXT].config.region}.{uuid.uuid4().hex}",
+            id=new_ocid("bucket", request.app[CONTEXT].config.region),
             etag=uuid.uuid4().hex,
             time_created=_now(),
-            created_by="ocid1.user.oc1..emulator",
+            created_by=caller_id(request),
             metadata=dict(details.metadata or {}),
             freeform_tags=dict(details.freeform_tags or {}),
             defined_tags=dict(details.defined_tags or {}),
@@ -497,6 +499,11 @@ async def get_object(request: web.Request) -> web.StreamResponse:
     bucket = store.bucket(request.match_info["ns"], request.match_info["bucket"])
     obj = _find_version(request, bucket, request.match_info["object"])
     headers = _object_headers(obj)
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match and if_none_match == obj.etag:
+        # get_object/head_object docstrings: "If the ETag matches the ETag of the existing
+        # resource, the request returns an HTTP 304 status without a response body."
+        return web.Response(status=304, headers={"ETag": obj.etag, "version-id": obj.version_id})
     if request.method == "HEAD":
         headers["Content-Length"] = str(obj.size)
         return web.Response(headers=headers)
@@ -531,11 +538,19 @@ async def get_object(request: web.Request) -> web.StreamResponse:
 
 
 async def delete_object(request: web.Request) -> web.Response:
-    """DeleteObject (a delete marker when versioning is enabled)."""
+    """DeleteObject: a delete marker when versioning is enabled.
+
+    With ``versionId``, that one version only, permanently (``delete_object``'s docstring: "versionId: VersionId
+    used to identify a particular version of the object"; OCI's "Object Versioning":
+    deleting a specific version removes it, the current object stays unless it was the
+    one deleted).
+    """
     _auth(request)
     store: ObjectStore = request.app[STORE]
     bucket = store.bucket(request.match_info["ns"], request.match_info["bucket"])
     name = request.match_info["object"]
+    if request.query.get("versionId"):
+        return _delete_version(store, bucket, name, request.query["versionId"])
     _find_version(request, bucket, name)
     with store.lock:
         marker = StoredObject(
@@ -551,6 +566,33 @@ async def delete_object(request: web.Request) -> web.Response:
             bucket.objects.pop(name, None)
     return web.Response(
         status=204, headers={"version-id": marker.version_id, "is-delete-marker": "true"}
+    )
+
+
+def _delete_version(store: ObjectStore, bucket: Bucket, name: str, version_id: str) -> web.Response:
+    """Remove one version (a delete marker too) and nothing else."""
+    with store.lock:
+        versions = bucket.objects.get(name, [])
+        found = next((v for v in versions if v.version_id == version_id), None)
+        if found is None:
+            raise OCIError(
+                404,
+                "ObjectNotFound",
+                f"Version {version_id} of object '{name}' was not found in the bucket "
+                f"'{bucket.name}'",
+            )
+        versions.remove(found)
+        if not versions:
+            bucket.objects.pop(name, None)
+    if found.path is not None:
+        found.path.unlink(missing_ok=True)
+    return web.Response(
+        status=204,
+        headers={
+            "version-id": found.version_id,
+            "is-delete-marker": "true" if found.delete_marker else "false",
+            "last-modified": format_datetime(found.time_modified, usegmt=True),
+        },
     )
 
 
@@ -617,12 +659,18 @@ async def list_object_versions(request: web.Request) -> web.Response:
     _auth(request)
     store: ObjectStore = request.app[STORE]
     bucket = store.bucket(request.match_info["ns"], request.match_info["bucket"])
-    prefix = request.query.get("prefix", "")
+    q = request.query
+    prefix = q.get("prefix", "")
+    # start: "names lexicographically greater than or equal to"; end: "strictly less than";
+    # startAfter: strictly greater (list_object_versions' docstring).
     with store.lock:
         rows = [
             (name, i, obj)
             for name in sorted(bucket.objects)
             if name.startswith(prefix)
+            and ("start" not in q or name >= q["start"])
+            and ("startAfter" not in q or name > q["startAfter"])
+            and ("end" not in q or name < q["end"])
             for i, obj in reversed(list(enumerate(bucket.objects[name])))
         ]
     chunk, headers = page_of(request, rows, request.app[CONTEXT].config.page_size)
@@ -668,12 +716,15 @@ async def create_multipart_upload(request: web.Request) -> web.Response:
     details = await _read_json(request, "CreateMultipartUploadDetails")
     if not details.object:
         raise invalid_parameter("object is required.")
+    with store.lock:
+        _check_preconditions(request, bucket, details.object)
     upload = Upload(
         upload_id=str(uuid.uuid4()),
         object=details.object,
         content_type=details.content_type or "application/octet-stream",
         metadata={k.lower(): v for k, v in (details.metadata or {}).items()},
         time_created=_now(),
+        if_none_match=request.headers.get("if-none-match"),
     )
     with store.lock:
         bucket.uploads[upload.upload_id] = upload
@@ -746,6 +797,13 @@ async def commit_multipart_upload(request: web.Request) -> web.Response:
         multipart_md5=multipart_md5,
     )
     with store.lock:
+        if (upload.if_none_match or request.headers.get("if-none-match")) == "*" and (
+            bucket.latest(upload.object) is not None
+        ):
+            path.unlink(missing_ok=True)
+            raise OCIError(
+                412, "IfNoneMatchFailed", f"The object '{upload.object}' already exists."
+            )
         _commit_version(bucket, obj)
         bucket.uploads.pop(upload.upload_id, None)
     for part in upload.parts.values():
@@ -789,6 +847,62 @@ async def list_multipart_upload_parts(request: web.Request) -> web.Response:
     return model_response(SERVICE, parts)
 
 
+async def list_multipart_uploads(request: web.Request) -> web.Response:
+    """ListMultipartUploads: the bucket's uploads in progress (limit, page)."""
+    import oci
+
+    _auth(request)
+    store: ObjectStore = request.app[STORE]
+    bucket = store.bucket(request.match_info["ns"], request.match_info["bucket"])
+    with store.lock:
+        uploads = sorted(bucket.uploads.values(), key=lambda u: (u.object, u.time_created))
+    items = [
+        oci.object_storage.models.MultipartUpload(
+            namespace=store.namespace,
+            bucket=bucket.name,
+            object=upload.object,
+            upload_id=upload.upload_id,
+            time_created=upload.time_created,
+            storage_tier="Standard",
+        )
+        for upload in uploads
+    ]
+    chunk, headers = page_of(request, items, request.app[CONTEXT].config.page_size)
+    return model_response(SERVICE, chunk, headers=headers)
+
+
+async def delete_bucket(request: web.Request) -> web.Response:
+    """DeleteBucket, refused while the bucket holds anything.
+
+    "Deletes a bucket if the bucket is already empty ... you cannot delete a bucket that has a multipart upload in progress" (the SDK docstring); OCI answers such
+    a delete 409 ``BucketNotEmpty`` (Object Storage's error table). Object versions and
+    delete markers count: a versioned bucket is empty once every version is deleted.
+    ``if-match`` is honoured (412).
+    """
+    _auth(request)
+    store: ObjectStore = request.app[STORE]
+    bucket = store.bucket(request.match_info["ns"], request.match_info["bucket"])
+    with store.lock:
+        if_match = request.headers.get("if-match")
+        if if_match and if_match != bucket.etag:
+            raise OCIError(412, "IfMatchFailed", "The If-Match header does not match the ETag.")
+        if bucket.objects:
+            raise OCIError(
+                409,
+                "BucketNotEmpty",
+                f"Bucket named '{bucket.name}' is not empty. Delete all object versions first.",
+            )
+        if bucket.uploads:
+            raise OCIError(
+                409,
+                "BucketNotEmpty",
+                f"Bucket named '{bucket.name}' has multipart uploads in progress; abort them "
+                "first.",
+            )
+        store.buckets.pop(bucket.name, None)
+    return web.Response(status=204)
+
+
 def add_routes(app: web.Application) -> None:
     """Register the Object Storage routes under ``/n``."""
     ctx: EmulatorContext = app[CONTEXT]
@@ -803,6 +917,8 @@ def add_routes(app: web.Application) -> None:
     r.add_route("GET", "/n/{ns}/b/{bucket}", get_bucket)
     r.add_route("HEAD", "/n/{ns}/b/{bucket}", get_bucket)
     r.add_post("/n/{ns}/b/{bucket}", update_bucket)
+    r.add_delete("/n/{ns}/b/{bucket}", delete_bucket)
+    r.add_get("/n/{ns}/b/{bucket}/u", list_multipart_uploads)
     r.add_get("/n/{ns}/b/{bucket}/o", list_objects)
     r.add_get("/n/{ns}/b/{bucket}/o/", list_objects)
     r.add_put("/n/{ns}/b/{bucket}/o/{object:.+}", put_object)

@@ -31,6 +31,8 @@ def _base_client(service: str) -> Any:
         "artifacts": oci.artifacts.ArtifactsClient,
         "limits": oci.limits.LimitsClient,
         "logging": oci.logging.LoggingManagementClient,
+        "loggingsearch": oci.loggingsearch.LogSearchClient,
+        "resource_search": oci.resource_search.ResourceSearchClient,
     }
     client = clients[service](
         {"region": "us-ashburn-1"}, signer=no_signer, service_endpoint="http://127.0.0.1:9"

@@ -268,6 +268,13 @@ OPERATION_PERMISSIONS: dict[str, OperationPermission] = {
     "ListWorkRequestLogs": _ds(
         "inspect", "data-science-work-requests", "DATA_SCIENCE_WORK_REQUEST_INSPECT"
     ),
+    "CancelWorkRequest": _ds(
+        "manage", "data-science-work-requests", "DATA_SCIENCE_WORK_REQUEST_CANCEL"
+    ),
+    "ChangeModelCompartment": _ds("manage", "data-science-models", "DATA_SCIENCE_MODEL_MOVE"),
+    "ChangeModelDeploymentCompartment": _ds(
+        "manage", "data-science-model-deployments", "DATA_SCIENCE_MODEL_DEPLOYMENT_MOVE"
+    ),
     # Object Storage
     "CreateBucket": _os("manage", "buckets", "BUCKET_CREATE"),
     "ListBuckets": _os("inspect", "buckets", "BUCKET_INSPECT"),
@@ -285,6 +292,8 @@ OPERATION_PERMISSIONS: dict[str, OperationPermission] = {
     "CommitMultipartUpload": _os("manage", "objects", "OBJECT_CREATE"),
     "AbortMultipartUpload": _os("manage", "objects", "OBJECT_DELETE"),
     "ListMultipartUploadParts": _os("inspect", "objects", "OBJECT_INSPECT"),
+    "ListMultipartUploads": _os("inspect", "objects", "OBJECT_INSPECT"),
+    "DeleteBucket": _os("manage", "buckets", "BUCKET_DELETE"),
     # Data Science private endpoints: "manage data-science-private-endpoint" to create
     # (PRIVATE_ENDPOINT_DOC); reads by the reference's verb pattern (inferred).
     "CreateDataSciencePrivateEndpoint": OperationPermission(
@@ -342,6 +351,25 @@ OPERATION_PERMISSIONS: dict[str, OperationPermission] = {
         "read", "log-groups", "LOG_GROUP_READ", LOGGING_POLICY_REFERENCE
     ),
     "GetLog": OperationPermission("read", "log-groups", "LOG_GROUP_READ", LOGGING_POLICY_REFERENCE),
+    "ListLogGroups": OperationPermission(
+        "inspect", "log-groups", "LOG_GROUP_INSPECT", LOGGING_POLICY_REFERENCE
+    ),
+    "ListLogs": OperationPermission(
+        "inspect", "log-groups", "LOG_GROUP_INSPECT", LOGGING_POLICY_REFERENCE
+    ),
+    "CreateLogGroup": OperationPermission(
+        "manage", "log-groups", "LOG_GROUP_CREATE", LOGGING_POLICY_REFERENCE
+    ),
+    "DeleteLogGroup": OperationPermission(
+        "manage", "log-groups", "LOG_GROUP_DELETE", LOGGING_POLICY_REFERENCE
+    ),
+    # A log is part of its log group: creating or deleting one updates the group.
+    "CreateLog": OperationPermission(
+        "use", "log-groups", "LOG_GROUP_UPDATE", LOGGING_POLICY_REFERENCE
+    ),
+    "DeleteLog": OperationPermission(
+        "use", "log-groups", "LOG_GROUP_UPDATE", LOGGING_POLICY_REFERENCE
+    ),
     # IAM reads (writes are the tenancy administrator's, see the emulator's docs)
     "GetTenancy": _iam("inspect", "tenancies", "TENANCY_INSPECT"),
     "ListRegionSubscriptions": _iam("inspect", "tenancies", "TENANCY_INSPECT"),

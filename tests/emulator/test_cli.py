@@ -73,3 +73,48 @@ def test_written_api_key_config_is_trusted(emulator, tmp_path: Path) -> None:
     assert client.get_namespace().data == emu.namespace
     assert config["fingerprint"] in emu.trusted_fingerprints
     assert not list((tmp_path / "oci").glob(".*"))  # no partial file left behind
+
+
+def test_emulate_writes_a_resource_principal_environment(tmp_path: Path, monkeypatch) -> None:
+    rp_file = tmp_path / "rp.env"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "oci_tei",
+            "emulate",
+            "--port",
+            "0",
+            "--oci-config",
+            str(tmp_path / "none"),
+            "--write-rp-env",
+            str(rp_file),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[-1]
+        banner = "".join(process.stdout.readline() for _ in range(3))
+        assert f"resource principal: . {rp_file}" in banner
+        lines = rp_file.read_text().splitlines()
+        names = {line.removeprefix("export ").split("=", 1)[0] for line in lines}
+        assert names == {
+            "OCI_RESOURCE_PRINCIPAL_VERSION",
+            "OCI_RESOURCE_PRINCIPAL_RPST",
+            "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM",
+            "OCI_RESOURCE_PRINCIPAL_REGION",
+        }
+        import shlex
+
+        for line in lines:
+            name, _, value = line.removeprefix("export ").partition("=")
+            monkeypatch.setenv(name, shlex.split(value)[0])
+        signer = oci.auth.signers.get_resource_principals_signer()
+        client = oci.object_storage.ObjectStorageClient({}, signer=signer, service_endpoint=url)
+        assert client.get_namespace().status == 200  # the emulator trusts its token
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
