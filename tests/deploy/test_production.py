@@ -14,7 +14,6 @@ sockets, with the FQDN in the URL, the ``Host`` header and the signature.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import socket
 from collections.abc import Callable
@@ -341,17 +340,14 @@ def test_the_private_example_spec_dry_runs(spec_env: dict[str, str]) -> None:
     build_deployment(spec)  # oracle-ads takes the networking fields offline
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("oci_tei_emulator._log_search") is None,
-    reason="the emulator's Log Search comes with branch emu2",
-)
 def test_logs_come_from_log_search_as_records(
     deploy_env: DeployEnv, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from oci_tei._auth import AuthSpec
+    from oci_tei.deploy import Deployment
     from oci_tei.deploy._connection import Connection
     from oci_tei.deploy._session import DeploySession
-    from oci_tei.deploy.manage import LogRecord, container_logs
+    from oci_tei.deploy.manage import DeploymentMetrics, LogRecord, container_logs
 
     config = dict(oci.config.from_file(str(deploy_env.oci_config)))
     logging = oci.logging.LoggingManagementClient(config, service_endpoint=deploy_env.emulator.url)
@@ -380,6 +376,18 @@ def test_logs_come_from_log_search_as_records(
     records = container_logs(session, record, "predict")
     assert records
     assert all(isinstance(r, LogRecord) and r.source == record.id for r in records)
+
+    # The Python API returns the same records, and the metrics of the calls made above.
+    live = Deployment.attach(
+        record.id,
+        auth="api_key",
+        config_file=str(deploy_env.oci_config),
+        service_endpoint=deploy_env.emulator.url,
+    )
+    assert [r.id for r in live.container_logs("predict")] == [r.id for r in records]
+    metrics = live.metrics()
+    assert isinstance(metrics, DeploymentMetrics)
+    assert metrics.requests >= 2
 
 
 def test_preflight_names_a_missing_endpoint_subnet_and_network_policy(
