@@ -27,8 +27,14 @@ def embed_one_per_request(url, oci_config, **options):
         return vectors, client.usage()
 
 
-def test_without_a_limit_the_cap_answers_429_and_the_client_backs_off(capped, oci_config):
-    vectors, usage = embed_one_per_request(capped, oci_config)
+def test_without_a_limit_the_cap_answers_429_and_the_client_backs_off(
+    emulator, tei_server, oci_config
+):
+    # A cap of 5/s (burst 5): 25 requests from 8 threads outrun it even on a loaded machine,
+    # where a cap of 20/s could refill faster than the client sends.
+    emu = emulator(requests_per_second=5)
+    url = emu.predict_url(emu.register_deployment(tei_server.url))
+    vectors, usage = embed_one_per_request(url, oci_config)
     assert len(vectors) == len(TEXTS)
     assert usage.retries > 0
 
