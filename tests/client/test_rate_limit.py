@@ -34,7 +34,7 @@ def test_without_a_limit_the_cap_answers_429_and_the_client_backs_off(
     # where a cap of 20/s could refill faster than the client sends.
     emu = emulator(requests_per_second=5)
     url = emu.predict_url(emu.register_deployment(tei_server.url))
-    vectors, usage = embed_one_per_request(url, oci_config)
+    vectors, usage = embed_one_per_request(url, oci_config, max_retries=50)
     assert len(vectors) == len(TEXTS)
     assert usage.retries > 0
 
