@@ -18,7 +18,7 @@ OCICLI_STAMP := $(OCICLI_VENV)/.oci-cli-installed
 CORE_VENV ?= .venv-core
 CORE_STAMP := $(CORE_VENV)/.oci-tei-core
 
-.PHONY: install demo test lint typecheck docs core-check oci-cli bench cassettes clean registry-tools
+.PHONY: install demo test test-prerequisites lint typecheck docs core-check oci-cli bench cassettes clean registry-tools
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,9 +60,14 @@ registry-tools:
 	  fi; \
 	fi
 
-test: lint typecheck docs core-check registry-tools oci-cli
+# The checks before pytest run side by side (make -j4): the three venvs install while apt
+# fetches the registries, and ruff, mypy and mkdocs run once the main venv is ready.
+test:
+	$(MAKE) --no-print-directory -j4 -O test-prerequisites
 	OCI_TEI_OCI_CLI=$(abspath $(OCICLI_VENV))/bin/oci HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
 		$(BIN)/python -m pytest
+
+test-prerequisites: lint typecheck docs core-check registry-tools oci-cli
 
 $(OCICLI_STAMP):
 	test -x $(OCICLI_VENV)/bin/python || $(PYTHON) -m venv $(OCICLI_VENV)
