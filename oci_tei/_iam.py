@@ -32,6 +32,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
+from oci_tei.contract._permissions import RESOURCE_FAMILIES, VERBS
+
 __all__ = [
     "VERBS",
     "CompartmentTree",
@@ -47,38 +49,10 @@ __all__ = [
     "parse_statement",
 ]
 
-#: Verbs in increasing order of power; each includes those before it.
-VERBS = ("inspect", "read", "use", "manage")
-
-#: Aggregate resource types and what they include (OCI policy reference, per service).
-FAMILIES: dict[str, frozenset[str]] = {
-    "object-family": frozenset({"buckets", "objects", "objectstorage-namespaces"}),
-    "data-science-family": frozenset(
-        {
-            "data-science-projects",
-            "data-science-notebook-sessions",
-            "data-science-models",
-            "data-science-model-deployments",
-            "data-science-work-requests",
-            "data-science-jobs",
-            "data-science-job-runs",
-        }
-    ),
-    "virtual-network-family": frozenset(
-        {
-            "vcns",
-            "subnets",
-            "vnics",
-            "vnic-attachments",
-            "network-security-groups",
-            "private-ips",
-            "security-lists",
-            "route-tables",
-        }
-    ),
-    "logging-family": frozenset({"log-groups", "log-content", "unified-configuration"}),
-    "repos": frozenset({"repos"}),
-}
+#: Verbs in increasing order of power, and the aggregate resource types with what they
+#: include: the cited tables of :mod:`oci_tei.contract._permissions`, which the emulator's
+#: own evaluator reads too. ``repos`` names itself here so that a lookup by type never misses.
+FAMILIES: dict[str, frozenset[str]] = {**RESOURCE_FAMILIES, "repos": frozenset({"repos"})}
 
 
 class Unparsed(ValueError):
