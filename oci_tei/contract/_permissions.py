@@ -18,7 +18,12 @@ Sources:
 * Logging for model deployments: ``use log-content`` in the log group's compartment.
 * The per-service policy references (:data:`OPERATION_PERMISSIONS`): Data Science
   (:data:`~oci_tei.contract._sources.DATA_SCIENCE_POLICY_REFERENCE`), Object Storage,
-  Artifacts (OCIR), Logging, Limits and IAM; each entry names its page.
+  Artifacts (OCIR), Logging, Limits and IAM; each entry names its page. Invoking a model
+  deployment (``Predict``) cites "Model Deployment Policies".
+* "Details for Search" (:data:`SEARCH_RESULT_PERMISSIONS`): what a caller must be granted to
+  see each resource type in Resource Search's results.
+* Moving a resource (:data:`MOVE_OPERATIONS`) needs the move permission in the source and
+  the target compartment (:data:`~oci_tei.contract._sources.MOVE_RESOURCES_DOC`).
 """
 
 from __future__ import annotations
@@ -35,8 +40,10 @@ from oci_tei.contract._sources import (
     LOGGING_POLICY_REFERENCE,
     MODEL_DEPLOYMENT_POLICIES_DOC,
     MONITORING_POLICY_REFERENCE,
+    MOVE_RESOURCES_DOC,
     OBJECT_STORAGE_POLICY_REFERENCE,
     PRIVATE_ENDPOINT_DOC,
+    SEARCH_POLICY_REFERENCE,
 )
 
 __all__ = [
@@ -44,8 +51,10 @@ __all__ = [
     "DEPLOYMENT_NEEDS",
     "DEPLOYMENT_PRINCIPAL_TYPE",
     "IMAGE_PULL_OPERATIONS",
+    "MOVE_OPERATIONS",
     "OPERATION_PERMISSIONS",
     "RESOURCE_FAMILIES",
+    "SEARCH_RESULT_PERMISSIONS",
     "VERBS",
     "NeededPermission",
     "OperationPermission",
@@ -174,7 +183,9 @@ CALLER_NEEDS: tuple[NeededPermission, ...] = (
         "deployment",
         "manage",
         "data-science-model-deployments",
-        "create and manage the model deployment",
+        # manage includes calling the predict endpoint (Model Deployment Policies), which
+        # deploy's smoke test does: the emulator asks Predict's row for it.
+        "create and manage the model deployment and call its predict endpoint",
         "deployment",
     ),
 )
@@ -275,6 +286,25 @@ OPERATION_PERMISSIONS: dict[str, OperationPermission] = {
     "ChangeModelDeploymentCompartment": _ds(
         "manage", "data-science-model-deployments", "DATA_SCIENCE_MODEL_DEPLOYMENT_MOVE"
     ),
+    # Invoking a model deployment (its predict endpoints). "Model Deployment Policies"
+    # documents two grants: "manage data-science-model-deployments" ("all CRUD operations,
+    # including calling the predict endpoint") and, to restrict who may invoke, the
+    # permission itself: "allow dynamic-group <name> to {DATA_SCIENCE_MODEL_DEPLOYMENT_PREDICT}
+    # in compartment <name>". Which lower verb (if any) includes the permission is not in
+    # the pages consulted, so the documented minimal verb form is manage: a `use` or `read`
+    # grant alone is refused here (inferred; OCI may accept `use`).
+    "Predict": OperationPermission(
+        "manage",
+        "data-science-model-deployments",
+        "DATA_SCIENCE_MODEL_DEPLOYMENT_PREDICT",
+        MODEL_DEPLOYMENT_POLICIES_DOC,
+    ),
+    "PredictWithResponseStream": OperationPermission(
+        "manage",
+        "data-science-model-deployments",
+        "DATA_SCIENCE_MODEL_DEPLOYMENT_PREDICT",
+        MODEL_DEPLOYMENT_POLICIES_DOC,
+    ),
     # Object Storage
     "CreateBucket": _os("manage", "buckets", "BUCKET_CREATE"),
     "ListBuckets": _os("inspect", "buckets", "BUCKET_INSPECT"),
@@ -370,6 +400,18 @@ OPERATION_PERMISSIONS: dict[str, OperationPermission] = {
     "DeleteLog": OperationPermission(
         "use", "log-groups", "LOG_GROUP_UPDATE", LOGGING_POLICY_REFERENCE
     ),
+    # "Permissions Required for Each API Operation": "ListSearchLogs LOG_CONTENT_READ", the
+    # log-content row's read verb (the SDK's SearchLogs); needed in each search scope.
+    "SearchLogs": OperationPermission(
+        "read", "log-content", "LOG_CONTENT_READ", LOGGING_POLICY_REFERENCE
+    ),
+    # Logging's GetWorkRequest (keyed with its service: Data Science has one of the same
+    # name). The Logging policy reference lists no permission for it (silent); its work
+    # requests are log-group operations, so the least log-group permission, inspect, is
+    # asked in the work request's compartment (inferred).
+    "logging:GetWorkRequest": OperationPermission(
+        "inspect", "log-groups", "LOG_GROUP_INSPECT", LOGGING_POLICY_REFERENCE
+    ),
     # IAM reads (writes are the tenancy administrator's, see the emulator's docs)
     "GetTenancy": _iam("inspect", "tenancies", "TENANCY_INSPECT"),
     "ListRegionSubscriptions": _iam("inspect", "tenancies", "TENANCY_INSPECT"),
@@ -381,4 +423,30 @@ OPERATION_PERMISSIONS: dict[str, OperationPermission] = {
     "ListGroups": _iam("inspect", "groups", "GROUP_INSPECT"),
     "ListUserGroupMemberships": _iam("inspect", "groups", "GROUP_INSPECT"),
     "ListDynamicGroups": _iam("inspect", "dynamic-groups", "DYNAMIC_GROUP_INSPECT"),
+}
+
+#: The operations that move a resource to the body's ``compartmentId`` -> the source saying
+#: so: each needs its permission in the resource's compartment and in the target ("in both
+#: the source and target compartments").
+MOVE_OPERATIONS: dict[str, str] = {
+    "ChangeModelCompartment": MOVE_RESOURCES_DOC,
+    "ChangeModelDeploymentCompartment": MOVE_RESOURCES_DOC,
+}
+
+
+def _search(resource: str, permission: str) -> OperationPermission:
+    return OperationPermission("inspect", resource, permission, SEARCH_POLICY_REFERENCE)
+
+
+#: Resource Search's ``resourceType`` -> what a caller needs to see such a resource in
+#: search results (Details for Search, "Permissions Required to View in Search Results":
+#: the resource type's inspect permission), in the resource's compartment.
+SEARCH_RESULT_PERMISSIONS: dict[str, OperationPermission] = {
+    "DataScienceProject": _search("data-science-projects", "DATA_SCIENCE_PROJECT_INSPECT"),
+    "DataScienceModel": _search("data-science-models", "DATA_SCIENCE_MODEL_INSPECT"),
+    "DataScienceModelDeployment": _search(
+        "data-science-model-deployments", "DATA_SCIENCE_MODEL_DEPLOYMENT_INSPECT"
+    ),
+    "Bucket": _search("buckets", "BUCKET_INSPECT"),
+    "LogGroup": _search("log-groups", "LOG_GROUP_INSPECT"),
 }

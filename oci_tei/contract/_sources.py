@@ -19,6 +19,7 @@ __all__ = [
     "LOGGING_POLICY_REFERENCE",
     "MODEL_DEPLOYMENT_POLICIES_DOC",
     "MONITORING_POLICY_REFERENCE",
+    "MOVE_RESOURCES_DOC",
     "OBJECT_STORAGE_POLICY_REFERENCE",
     "PRIVATE_ENDPOINT_DOC",
     "SDK_AUTOSCALING",
@@ -31,6 +32,7 @@ __all__ = [
     "SDK_OCIR_ENV",
     "SDK_SHAPE_CONFIG",
     "SDK_UPDATE",
+    "SEARCH_POLICY_REFERENCE",
     "SHAPES_DOC",
     "TEI_COMPUTE_CAP",
     "TEI_DOCKER_IMAGES",
@@ -67,6 +69,17 @@ LIMITS_POLICY_REFERENCE = f"{_DOCS}/Content/General/Concepts/servicelimits.htm"
 IAM_POLICY_REFERENCE = f"{_DOCS}/Content/Identity/Reference/iampolicyreference.htm"
 CORE_POLICY_REFERENCE = f"{_DOCS}/Content/Identity/Reference/corepolicyreference.htm"
 MONITORING_POLICY_REFERENCE = f"{_DOCS}/Content/Identity/Reference/monitoringpolicyreference.htm"
+#: "Details for Search": Search's operations need no permission of their own; "what you can
+#: see in search or query results depends on the permissions you have" (its table names,
+#: per resource type, the permission needed to view it in search results).
+SEARCH_POLICY_REFERENCE = f"{_DOCS}/Content/Identity/Reference/searchpolicyreference.htm"
+#: Moving a resource needs its move permission in both compartments. Stated for IAM's
+#: BulkMoveResources; the Data Science Change*Compartment docstrings name no permission.
+MOVE_RESOURCES_DOC = (
+    "oci SDK oci/identity/identity_client.py: bulk_move_resources, 'To move resources, you "
+    "must have the appropriate permissions to move the resource in both the source and "
+    "target compartments.'"
+)
 #: Data Science "Private Endpoints": "allow group <group-name> to manage
 #: data-science-private-endpoint in compartment <compartment-name>".
 PRIVATE_ENDPOINT_DOC = f"{_DOCS}/data-science/using/pe-network.htm"
