@@ -1,25 +1,32 @@
-"""Strict mode authorizes every operation, in one place, before its handler runs.
+"""Strict mode authorizes every operation before its handler runs, with one decision function.
 
 :data:`ROUTES` maps each served route (method and path pattern) to the API operation it
 is; :data:`oci_tei.contract._permissions.OPERATION_PERMISSIONS` says what that operation
 needs (verb, resource type, permission; each row cites its policy reference). The
 middleware finds the compartment the operation acts in (a create body's or a list's
-``compartmentId``, the resource's own compartment, the bucket's, or the tenancy), answers
-404 NotAuthorizedOrNotFound when that compartment does not exist or no policy grants the
-need, and lets the handler run otherwise. A decision that depends on a statement the
-emulator's evaluator cannot read is answered 501 ``CannotEvaluatePolicy`` naming the
-statement, never as a denial.
+``compartmentId``, the resource's own compartment, the bucket's, a Logging work request's,
+each scope a log search names, or the tenancy), answers 404 NotAuthorizedOrNotFound when
+that compartment does not exist or no policy grants the need, and lets the handler run
+otherwise. A move (``MOVE_OPERATIONS``) needs its permission in the target compartment
+(the body's ``compartmentId``, which must exist) too. A decision that depends on a
+statement the emulator's evaluator cannot read is answered 501 ``CannotEvaluatePolicy``
+naming the statement, never as a denial. Every decision is
+:meth:`~oci_tei_emulator._tenancy.TenancyState.permits` (policy evaluation:
+``TenancyState.decide``).
+
+Authorized by their handlers, with the same decision: the predict gateway
+(``/{ocid}/predict`` and ``/predictWithResponseStream``, after it verified the signature
+over the body: ``Predict`` in the deployment's compartment) and SearchResources
+(:data:`FILTERED`: no permission of its own; each result is shown only to a caller who may
+inspect it, "Details for Search").
 
 Not authorized, by design: GetNamespace (its SDK docstring: it "returns the name of the
 Object Storage namespace for the user making the request", no permission named); the
-Identity writes (CreateCompartment, CreatePolicy,
-CreateGroup, AddUserToGroup, CreateDynamicGroup) — the emulator's callers administer its
-tenancy, as OCI's Administrators group does; the instance-metadata and federation
-endpoints (they issue the credentials that signing needs); the predict gateway
-(``/{ocid}/predict``; not yet authorized, see docs/emulator-fidelity.md); Logging's
-GetWorkRequest, SearchLogs and SearchResources (not yet authorized: their scope is the
-work request's, the query's and each result's, see docs/emulator-services.md). An open
-(non-strict) tenancy skips all of this.
+Identity writes (CreateCompartment, CreatePolicy, CreateGroup, AddUserToGroup,
+CreateDynamicGroup) — the emulator's callers administer its tenancy, as OCI's
+Administrators group does; the instance-metadata and federation endpoints (they issue the
+credentials that signing needs); OCIR's token service, which grants each scope by the
+caller's ``repos`` policies itself. An open (non-strict) tenancy skips all of this.
 """
 
 from __future__ import annotations
@@ -32,22 +39,21 @@ from typing import Any
 
 from aiohttp import web
 
-from oci_tei.contract._permissions import OPERATION_PERMISSIONS
-from oci_tei_emulator._context import logger
+from oci_tei.contract._permissions import MOVE_OPERATIONS, OPERATION_PERMISSIONS
 from oci_tei_emulator._datascience import STATE
-from oci_tei_emulator._errors import OCIError, not_authenticated, not_found
+from oci_tei_emulator._errors import OCIError, not_authenticated
 from oci_tei_emulator._gateway import CONTEXT
-from oci_tei_emulator._logging_api import log_group_compartment
+from oci_tei_emulator._log_search import parse_query
+from oci_tei_emulator._logging_api import LOGGING, log_group_compartment
 from oci_tei_emulator._objectstorage import STORE
 from oci_tei_emulator._ocir import OCIR
-from oci_tei_emulator._policy import Requirement
 from oci_tei_emulator._private_endpoints import PRIVATE_ENDPOINTS
 from oci_tei_emulator._signature import SignatureError, SignedRequest
 from oci_tei_emulator._tenancy import TENANCY, TenancyState
 
 __all__ = [
     "ADMINISTRATION",
-    "NOT_YET_AUTHORIZED",
+    "FILTERED",
     "ROUTES",
     "UNAUTHORIZED_PREFIXES",
     "authorize_middleware",
@@ -149,6 +155,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", f"{_ID}/subnets"): "CreateSubnet",
     ("GET", f"{_ID}/subnets/{{id}}"): "GetSubnet",
     ("POST", "/20180401/metrics/actions/summarizeMetricsData"): "SummarizeMetricsData",
+    ("GET", "/20200531/workRequests/{id}"): "logging:GetWorkRequest",
+    ("POST", "/20190909/search"): "SearchLogs",
 }
 #: Identity writes: the tenancy's administration, not authorized (see the module doc).
 ADMINISTRATION: dict[tuple[str, str], str] = {
@@ -158,16 +166,14 @@ ADMINISTRATION: dict[tuple[str, str], str] = {
     ("POST", f"{_ID}/userGroupMemberships"): "AddUserToGroup",
     ("POST", f"{_ID}/dynamicGroups"): "CreateDynamicGroup",
 }
-#: Operations served but not yet authorized: their scope is not one compartment known
-#: before the handler runs (a Logging work request's, a search query's scopes, each
-#: search result's). Listed so that a route missing from ROUTES is still an error.
-NOT_YET_AUTHORIZED: dict[tuple[str, str], str] = {
-    ("GET", "/20200531/workRequests/{id}"): "GetWorkRequest (Logging)",
-    ("POST", "/20190909/search"): "SearchLogs",
+#: Operations that need no permission of their own but answer only what the caller may see:
+#: their handler filters (SearchResources: "Details for Search").
+FILTERED: dict[tuple[str, str], str] = {
     ("POST", "/20180409/resources"): "SearchResources",
 }
-#: Paths the middleware leaves to their handlers (credentials, the predict gateway, OCIR's
-#: token service, which grants each scope by the caller's ``repos`` policies itself).
+#: Paths the middleware leaves to their handlers: credentials; the predict gateway, which
+#: authorizes once it has verified the signature over the body; OCIR's token service, which
+#: grants each scope by the caller's ``repos`` policies itself.
 UNAUTHORIZED_PREFIXES = ("/opc/", "/v1/x509", "/{ocid}", "/{tail", "/20180419/docker/token")
 
 #: Operations whose body names the compartment the resource is created in.
@@ -231,6 +237,15 @@ def _signed_principal(request: web.Request) -> Any:
         raise not_authenticated(str(exc)) from None
 
 
+async def _body(request: web.Request) -> dict[str, Any]:
+    """The JSON body as a dict (empty when it is not one: the handler answers 400)."""
+    try:
+        body = json.loads(await request.read() or b"{}")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 async def _compartment(
     request: web.Request, operation: str, state: TenancyState
 ) -> tuple[str | None, dict[str, str]]:
@@ -239,11 +254,8 @@ async def _compartment(
     if operation in _TENANCY_OPS:
         return state.config.tenancy_id, {}
     if operation in _CREATES:
-        try:
-            body = json.loads(await request.read() or b"{}")
-        except ValueError:
-            body = {}
-        compartment = body.get("compartmentId") if isinstance(body, dict) else None
+        body = await _body(request)
+        compartment = body.get("compartmentId")
         if not compartment:
             return None, {}  # the handler answers 400 for the missing field
         target = {"target.bucket.name": str(body.get("name", ""))} if "Bucket" in operation else {}
@@ -267,6 +279,42 @@ async def _compartment(
     return None, {}
 
 
+async def _search_scopes(
+    request: web.Request, state: TenancyState
+) -> list[tuple[str | None, dict[str, str]]]:
+    """SearchLogs: each scope's compartment (which must exist) and log group.
+
+    A scope reads ``"<compartment>[/<log group>[/<log>]]"`` (Logging's query language); a
+    body or query the handler refuses (400) gives none.
+    """
+    query = (await _body(request)).get("searchQuery")
+    if not isinstance(query, str):
+        return []
+    try:
+        scopes = parse_query(query).scopes
+    except OCIError:
+        return []
+    found: list[tuple[str | None, dict[str, str]]] = []
+    for scope in scopes:
+        target = {"target.loggroup.id": scope[1]} if len(scope) > 1 and scope[1] else {}
+        found.append((_existing(state, scope[0], "SearchLogs"), target))
+    return found
+
+
+async def _scopes(
+    request: web.Request, operation: str, state: TenancyState
+) -> list[tuple[str | None, dict[str, str]]]:
+    """Every compartment the operation needs its permission in, with its targets."""
+    if operation == "SearchLogs":
+        return await _search_scopes(request, state)
+    scopes = [await _compartment(request, operation, state)]
+    if operation in MOVE_OPERATIONS and scopes[0][0] is not None:
+        destination = (await _body(request)).get("compartmentId")
+        if destination:  # missing: the handler answers 400
+            scopes.append((_existing(state, str(destination), operation), {}))
+    return scopes
+
+
 def _existing(state: TenancyState, compartment: str, operation: str) -> str:
     if state.compartment(compartment) is None:
         raise OCIError(
@@ -283,6 +331,10 @@ def _resource_compartment(
     if operation == "GetCompartment":
         found = state.compartment(ocid)
         return None if found is None else str(found.id)
+    if operation == "logging:GetWorkRequest":
+        with request.app[LOGGING].lock:
+            work_request = request.app[LOGGING].work_requests.get(ocid)
+        return None if work_request is None else str(work_request.compartment_id)
     ds = request.app[STATE]
     if "WorkRequest" in operation:
         record = ds.work_requests.get(ocid)
@@ -317,38 +369,10 @@ async def authorize_middleware(
         return await handler(request)
     need = OPERATION_PERMISSIONS[operation]
     principal = state.caller(_signed_principal(request))
-    compartment, target = await _compartment(request, operation, state)
-    if compartment is None:
-        return await handler(request)  # nothing to act on: the handler answers (404, 400)
     if operation == "ActivateModel" and request.match_info.get("action") == "deactivate":
         operation = "DeactivateModel"
-    decision = state.decide(
-        principal,
-        Requirement(
-            need.verb,
-            need.resource,
-            compartment,
-            permission=need.permission,
-            operation=operation,
-            target=target,
-        ),
-    )
-    if decision.allowed:
-        return await handler(request)
-    if decision.undecided:
-        message = (
-            f"{operation} needs {need.verb} {need.resource} ({need.permission}) in "
-            f"{state.tree().path(compartment)}; {decision.explain()}. This is the emulator's "
-            "limit, not an IAM denial."
-        )
-        logger.warning("%s", message)
-        raise OCIError(501, "CannotEvaluatePolicy", message)
-    logger.info(
-        "%s refused: %s may not %s %s in %s",
-        operation,
-        principal.id,
-        need.verb,
-        need.resource,
-        compartment,
-    )
-    raise not_found(f"{need.resource} ({operation}: no policy grants {need.verb} {need.resource})")
+    for compartment, target in await _scopes(request, operation, state):
+        if compartment is None:
+            break  # nothing to act on: the handler answers (404, 400)
+        state.require(principal, need, compartment, operation, target)
+    return await handler(request)

@@ -33,8 +33,10 @@ from typing import Any
 from aiohttp import web
 
 from oci_tei.contract._ocir import OCIR_REPOSITORY_PATTERN
+from oci_tei.contract._permissions import OperationPermission
 from oci_tei_emulator import _policy as iam
 from oci_tei_emulator._config import EmulatorConfig
+from oci_tei_emulator._context import logger
 from oci_tei_emulator._errors import OCIError, not_found
 from oci_tei_emulator._signature import Principal as SignedPrincipal
 
@@ -374,6 +376,76 @@ class TenancyState:
                 if p.compartment_id in chain
             ]
         return iam.evaluate(requirement, principal, policies, tree, self.dynamic_group_rules())
+
+    def permits(
+        self,
+        principal: iam.Principal,
+        need: OperationPermission,
+        compartment_id: str,
+        operation: str,
+        target: dict[str, str] | None = None,
+    ) -> bool:
+        """Whether the policies grant an operation's need in a compartment (:meth:`decide`).
+
+        Args:
+            principal: who asks.
+            need: the operation's row of ``OPERATION_PERMISSIONS`` (or of another cited table).
+            compartment_id: where the operation acts.
+            operation: ``request.operation`` (a service prefix, ``logging:``, is dropped).
+            target: ``target.*`` variables of the request.
+
+        Raises:
+            OCIError: 501 CannotEvaluatePolicy when nothing grants it but a statement the
+                evaluator cannot read might: the emulator's limit, never an IAM denial.
+        """
+        name = operation.rpartition(":")[2]
+        decision = self.decide(
+            principal,
+            iam.Requirement(
+                need.verb,
+                need.resource,
+                compartment_id,
+                permission=need.permission,
+                operation=name,
+                target=target or {},
+            ),
+        )
+        if decision.undecided:
+            message = (
+                f"{name} needs {need.verb} {need.resource} ({need.permission}) in "
+                f"{self.tree().path(compartment_id)}; {decision.explain()}. This is the "
+                "emulator's limit, not an IAM denial."
+            )
+            logger.warning("%s", message)
+            raise OCIError(501, "CannotEvaluatePolicy", message)
+        return decision.allowed
+
+    def require(
+        self,
+        principal: iam.Principal,
+        need: OperationPermission,
+        compartment_id: str,
+        operation: str,
+        target: dict[str, str] | None = None,
+    ) -> None:
+        """Refuse, as OCI does, an operation the policies do not grant (see :meth:`permits`).
+
+        Raises:
+            OCIError: 404 NotAuthorizedOrNotFound (OCI's answer for "not authorized"), or
+                501 CannotEvaluatePolicy.
+        """
+        if self.permits(principal, need, compartment_id, operation, target):
+            return
+        name = operation.rpartition(":")[2]
+        logger.info(
+            "%s refused: %s may not %s %s in %s",
+            name,
+            principal.id,
+            need.verb,
+            need.resource,
+            compartment_id,
+        )
+        raise not_found(f"{need.resource} ({name}: no policy grants {need.verb} {need.resource})")
 
     def image(self, reference: str) -> OcirImage | None:
         """The declared image for a reference in this emulator's region, if pushed."""
