@@ -293,6 +293,11 @@ async def change_model_deployment_compartment(request: web.Request) -> web.Respo
     deployment = _deployment(request)
     request.app[STATE].etags.check_if_match(request, deployment.id)
     deployment.compartment_id = compartment_id
+    ctx: EmulatorContext = request.app[CONTEXT]
+    with ctx.lock:
+        target = ctx.targets.get(deployment.id)
+        if target is not None:  # predict is authorized, and its metrics posted, there now
+            target.compartment_id = compartment_id
     _changed(request, deployment.id)
     return web.Response(status=200)
 

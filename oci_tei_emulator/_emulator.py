@@ -439,6 +439,7 @@ class Emulator:
         predict_endpoint: str | None = "/v1/embeddings",
         *,
         ocid: str | None = None,
+        compartment_id: str = "",
     ) -> str:
         """Make ``/{ocid}/predict`` forward to an already running TEI-compatible server.
 
@@ -446,13 +447,17 @@ class Emulator:
             container_url: base URL of the server, e.g. ``http://127.0.0.1:8080``.
             predict_endpoint: as ``MODEL_DEPLOY_PREDICT_ENDPOINT``; None means ``/predict``.
             ocid: the deployment OCID to use; a fresh one when None.
+            compartment_id: the deployment's compartment: a strict tenancy authorizes its
+                predict calls there (empty: in the tenancy).
 
         Returns:
             The deployment OCID.
         """
         ocid = ocid or new_ocid("datasciencemodeldeployment", self.config.region)
         with self._ctx.lock:
-            self._ctx.targets[ocid] = self._ctx.target(ocid, container_url, predict_endpoint)
+            self._ctx.targets[ocid] = self._ctx.target(
+                ocid, container_url, predict_endpoint, compartment_id=compartment_id
+            )
         return ocid
 
     def bandwidth_mbps(self, ocid: str) -> float:

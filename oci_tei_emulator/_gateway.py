@@ -14,6 +14,14 @@ declared: its ``MODEL_DEPLOY_PREDICT_ENDPOINT`` or one of its ``customHttpEndpoi
 (the SDK's ``InferenceHttpEndpoint``: "the suffix part of the endpoint that will be
 allowed for invocation"); any other route answers 404 (the status is inferred: OCI
 documents the declaration, not the refusal).
+
+In a strict tenancy a call is authorized once its signature over the body is verified:
+the caller needs ``Predict``'s row of ``OPERATION_PERMISSIONS`` (``manage
+data-science-model-deployments`` or ``{DATA_SCIENCE_MODEL_DEPLOYMENT_PREDICT}``, "Model
+Deployment Policies") in the deployment's compartment (the tenancy for a target registered
+with ``Emulator.register_deployment``, which has none); without it the answer is OCI's
+documented 404 NotAuthorizedOrNotFound ("Model deployment not found or authorization
+failed").
 """
 
 from __future__ import annotations
@@ -27,10 +35,13 @@ from collections.abc import Callable, Mapping
 import aiohttp
 from aiohttp import web
 
+from oci_tei.contract._permissions import OPERATION_PERMISSIONS
 from oci_tei_emulator._context import EmulatorContext, GatewayTarget, logger, request_id
 from oci_tei_emulator._errors import OCIError, not_found
 from oci_tei_emulator._monitoring import record_predict
 from oci_tei_emulator._network import half_rtt
+from oci_tei_emulator._signature import Principal
+from oci_tei_emulator._tenancy import TENANCY
 
 CONTEXT = web.AppKey("oci_tei_emulator_context", EmulatorContext)
 #: Called after each predict call with ``(app, ocid, method, path, status, seconds)``;
@@ -137,6 +148,21 @@ def _route(request: web.Request, target: GatewayTarget) -> str:
     return route
 
 
+def _authorize(
+    request: web.Request, principal: Principal, target: GatewayTarget, operation: str
+) -> None:
+    """In a strict tenancy, refuse a caller the policies do not let invoke the deployment."""
+    tenancy = request.app.get(TENANCY)
+    if tenancy is None or not tenancy.strict:
+        return
+    tenancy.require(
+        tenancy.caller(principal),
+        OPERATION_PERMISSIONS[operation],
+        target.compartment_id or tenancy.config.tenancy_id,
+        operation,
+    )
+
+
 def _response_headers(upstream: aiohttp.ClientResponse, request: web.Request) -> dict[str, str]:
     headers = {
         k: v
@@ -188,10 +214,11 @@ async def _forward(request: web.Request, *, streaming: bool) -> web.StreamRespon
     found = _served_here(request, _target(ctx, request.match_info["ocid"]))
     _check_bandwidth(ctx, found)
     body = await _read_shaped(ctx, request, found)
-    ctx.authenticate(request, body, expired_as_not_found=True)
+    principal = ctx.authenticate(request, body, expired_as_not_found=True)
     if found is None:
         raise not_found("model deployment")
     target = found
+    _authorize(request, principal, target, "PredictWithResponseStream" if streaming else "Predict")
     if await _inject(ctx, request):
         return web.Response(status=500)  # never reaches the client: the transport is gone
     if not target.active or target.container_url is None or ctx.http is None:

@@ -1,7 +1,8 @@
 """Strict mode authorizes the operations whose scope is not one compartment of the route.
 
-Through the unmodified oci SDK: Logging's GetWorkRequest, SearchLogs (each scope) and the
-moves (both compartments). Each test: a caller
+Through the unmodified oci SDK (and ``requests`` with the SDK's signer for predict, as
+users call it): the predict gateway, Logging's GetWorkRequest, SearchLogs (each scope),
+and the moves (both compartments). Each test: a caller
 without the grant is refused as OCI refuses, and the documented grant lets it through
 (see docs/emulator-fidelity.md and ``oci_tei.contract._permissions`` for the sources).
 """
@@ -10,12 +11,15 @@ without the grant is refused as OCI refuses, and the documented grant lets it th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import oci
 import pytest
+import requests
 
+from tests.emulator.stub_container import StubContainer
 from tests.emulator.test_fidelity import (  # noqa: F401
     ADMIN,
     COMPARTMENT,
@@ -26,6 +30,13 @@ from tests.emulator.test_fidelity import (  # noqa: F401
 from tests.fixtures.oci import TENANCY
 
 NO_RETRY = oci.retry.NoneRetryStrategy()
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[StubContainer]:
+    container = StubContainer().start()
+    yield container
+    container.stop()
 
 
 def _refused(call: Any) -> None:
@@ -40,6 +51,44 @@ def _other_compartment(tenancy: Tenancy) -> str:
         compartment_id=TENANCY, name="other", description="other"
     )
     return str(tenancy.identity.create_compartment(details).data.id)
+
+
+# -- the predict gateway -------------------------------------------------------------------
+
+
+def test_predict_needs_the_documented_grant_in_the_deployments_compartment(
+    tenancy: Tenancy, stub: StubContainer, oci_config: Path
+) -> None:
+    signer = oci.signer.Signer.from_config(oci.config.from_file(str(oci_config)))
+    emu = tenancy.emu
+    ocid = emu.register_deployment(stub.url, "/v1/embeddings", compartment_id=COMPARTMENT)
+    elsewhere = emu.register_deployment(
+        stub.url, "/v1/embeddings", compartment_id=_other_compartment(tenancy)
+    )
+
+    def post(deployment: str, path: str = "predict") -> requests.Response:
+        return requests.post(
+            f"{emu.url}/{deployment}/{path}", json={"input": ["hi"]}, auth=signer, timeout=30
+        )
+
+    for answer in (post(ocid), post(ocid, "predictWithResponseStream")):
+        assert (
+            answer.status_code == 404
+        )  # OCI: "Model deployment not found or authorization failed."
+        assert answer.json()["code"] == "NotAuthorizedOrNotFound"
+    # Model Deployment Policies documents manage (or the permission); a `use` grant alone is
+    # not documented to include it, so the emulator refuses it.
+    tenancy.allow("allow group oci-tei-users to use data-science-model-deployments in tenancy")
+    assert post(ocid).status_code == 404
+    tenancy.allow(
+        "allow group oci-tei-users to {DATA_SCIENCE_MODEL_DEPLOYMENT_PREDICT} in compartment ml"
+    )
+    assert post(ocid).status_code == 200
+    assert post(elsewhere).status_code == 404  # the grant is the deployment's compartment's
+    tenancy.allow(
+        "allow group oci-tei-users to manage data-science-model-deployments in compartment other"
+    )
+    assert post(elsewhere).status_code == 200
 
 
 # -- Logging: GetWorkRequest and SearchLogs ------------------------------------------------
