@@ -11,6 +11,11 @@ documents for ``query <type>[, <type>] resources [where <attr> = '<value>' [&& .
 (``all`` for every type; ``=`` / ``!=``; attribute and type names case-insensitive);
 FreeText matches the text in a display name or OCID. Anything else is 400
 InvalidParameter saying it is not emulated.
+
+Search's own operations need no permission ("Details for Search"), but "what you can see in
+search or query results depends on the permissions you have": in a strict tenancy a result
+is listed only when the caller may inspect its resource type in its compartment
+(``SEARCH_RESULT_PERMISSIONS``).
 """
 
 from __future__ import annotations
@@ -23,9 +28,12 @@ from typing import Any
 
 from aiohttp import web
 
+from oci_tei.contract._permissions import SEARCH_RESULT_PERMISSIONS
 from oci_tei_emulator._errors import invalid_parameter
 from oci_tei_emulator._gateway import CONTEXT
 from oci_tei_emulator._paging import page_of
+from oci_tei_emulator._signature import Principal
+from oci_tei_emulator._tenancy import TENANCY
 from oci_tei_emulator._wire import from_wire, model_response
 
 SERVICE = "resource_search"
@@ -112,13 +120,35 @@ def _structured(query: str) -> tuple[set[str] | None, list[tuple[str, str, str]]
     return (None if "all" in types else types), conditions
 
 
+def _visible(request: web.Request, principal: Principal, found: list[Any]) -> list[Any]:
+    """The results the caller may see: inspect on each one's type, in its compartment."""
+    tenancy = request.app[TENANCY]
+    if not tenancy.strict:
+        return found
+    caller = tenancy.caller(principal)
+    targets = {"Bucket": "target.bucket.name", "LogGroup": "target.loggroup.id"}
+    visible = []
+    for summary in found:
+        variable = targets.get(summary.resource_type)
+        value = summary.display_name if summary.resource_type == "Bucket" else summary.identifier
+        if tenancy.permits(
+            caller,
+            SEARCH_RESULT_PERMISSIONS[summary.resource_type],
+            summary.compartment_id,
+            "SearchResources",
+            {variable: str(value)} if variable else None,
+        ):
+            visible.append(summary)
+    return visible
+
+
 async def search_resources(request: web.Request) -> web.Response:
     """SearchResources: Structured or FreeText, paginated."""
     import oci
 
     ctx = request.app[CONTEXT]
     body = await request.read()
-    ctx.authenticate(request, body)
+    principal = ctx.authenticate(request, body)
     details = from_wire(SERVICE, body, "SearchDetails")
     found = []
     if details.type == "Structured":
@@ -137,6 +167,7 @@ async def search_resources(request: web.Request) -> web.Response:
                 found.append(summary)
     else:
         raise invalid_parameter("type must be Structured or FreeText.")
+    found = _visible(request, principal, found)
     # ADS reads one page (no limit sent): OCI's default page is not documented, so a
     # generous one (inferred), not the emulator's List page size.
     chunk, headers = page_of(request, found, _DEFAULT_LIMIT)

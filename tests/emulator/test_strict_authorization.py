@@ -2,7 +2,7 @@
 
 Through the unmodified oci SDK (and ``requests`` with the SDK's signer for predict, as
 users call it): the predict gateway, Logging's GetWorkRequest, SearchLogs (each scope),
-and the moves (both compartments). Each test: a caller
+SearchResources (each result) and the moves (both compartments). Each test: a caller
 without the grant is refused as OCI refuses, and the documented grant lets it through
 (see docs/emulator-fidelity.md and ``oci_tei.contract._permissions`` for the sources).
 """
@@ -134,6 +134,32 @@ def test_logging_work_requests_and_log_search_are_authorized_in_their_compartmen
     _refused(lambda: search_logs("ocid1.compartment.oc1..aaaaaaaanothere"))
     tenancy.allow("allow group oci-tei-users to read log-content in compartment other")
     assert search_logs(COMPARTMENT, other).summary.result_count == 0
+
+
+# -- Resource Search ----------------------------------------------------------------------
+
+
+def test_resource_search_lists_only_what_the_caller_may_inspect(
+    tenancy: Tenancy, oci_config: Path
+) -> None:
+    model = tenancy.admin_ds.create_model(
+        oci.data_science.models.CreateModelDetails(compartment_id=COMPARTMENT, project_id=PROJECT)
+    ).data
+    search = oci.resource_search.ResourceSearchClient(
+        oci.config.from_file(str(oci_config)), service_endpoint=tenancy.emu.url
+    )
+
+    def found(query: str = "query all resources") -> set[str]:
+        details = oci.resource_search.models.StructuredSearchDetails(query=query)
+        return {item.identifier for item in search.search_resources(details).data.items}
+
+    assert found() == set()  # Search itself needs no permission: an empty answer, not a 404
+    tenancy.allow("allow group oci-tei-users to inspect data-science-models in compartment ml")
+    assert found() == {model.id}
+    tenancy.allow("allow group oci-tei-users to read data-science-projects in tenancy")
+    assert found() == {model.id, PROJECT}
+    free = oci.resource_search.models.FreeTextSearchDetails(text=PROJECT)
+    assert [i.identifier for i in search.search_resources(free).data.items] == [PROJECT]
 
 
 # -- moves: both compartments ---------------------------------------------------------------
