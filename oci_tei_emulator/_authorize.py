@@ -11,7 +11,7 @@ otherwise. A move (``MOVE_OPERATIONS``) needs its permission in the target compa
 (the body's ``compartmentId``, which must exist) too. A decision that depends on a
 statement the emulator's evaluator cannot read is answered 501 ``CannotEvaluatePolicy``
 naming the statement, never as a denial. Every decision is
-:meth:`~oci_tei_emulator._tenancy.TenancyState.permits` (policy evaluation:
+:meth:`~oci_tei_emulator._tenancy.TenancyState.authorize` (policy evaluation:
 ``TenancyState.decide``).
 
 Authorized by their handlers, with the same decision: the predict gateway
@@ -374,5 +374,5 @@ async def authorize_middleware(
     for compartment, target in await _scopes(request, operation, state):
         if compartment is None:
             break  # nothing to act on: the handler answers (404, 400)
-        state.require(principal, need, compartment, operation, target)
+        state.authorize(principal, need, compartment, operation, target)
     return await handler(request)

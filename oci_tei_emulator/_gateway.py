@@ -155,7 +155,7 @@ def _authorize(
     tenancy = request.app.get(TENANCY)
     if tenancy is None or not tenancy.strict:
         return
-    tenancy.require(
+    tenancy.authorize(
         tenancy.caller(principal),
         OPERATION_PERMISSIONS[operation],
         target.compartment_id or tenancy.config.tenancy_id,

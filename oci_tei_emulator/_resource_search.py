@@ -131,12 +131,13 @@ def _visible(request: web.Request, principal: Principal, found: list[Any]) -> li
     for summary in found:
         variable = targets.get(summary.resource_type)
         value = summary.display_name if summary.resource_type == "Bucket" else summary.identifier
-        if tenancy.permits(
+        if tenancy.authorize(
             caller,
             SEARCH_RESULT_PERMISSIONS[summary.resource_type],
             summary.compartment_id,
             "SearchResources",
             {variable: str(value)} if variable else None,
+            refuse=False,
         ):
             visible.append(summary)
     return visible

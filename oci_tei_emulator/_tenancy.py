@@ -377,15 +377,20 @@ class TenancyState:
             ]
         return iam.evaluate(requirement, principal, policies, tree, self.dynamic_group_rules())
 
-    def permits(
+    def authorize(
         self,
         principal: iam.Principal,
         need: OperationPermission,
         compartment_id: str,
         operation: str,
         target: dict[str, str] | None = None,
+        *,
+        refuse: bool = True,
     ) -> bool:
         """Whether the policies grant an operation's need in a compartment (:meth:`decide`).
+
+        The one decision every strict check makes: the middleware's, the predict gateway's
+        and Resource Search's filter.
 
         Args:
             principal: who asks.
@@ -393,10 +398,14 @@ class TenancyState:
             compartment_id: where the operation acts.
             operation: ``request.operation`` (a service prefix, ``logging:``, is dropped).
             target: ``target.*`` variables of the request.
+            refuse: raise OCI's answer instead of returning False (False: only ask, to
+                filter what a caller may see).
 
         Raises:
-            OCIError: 501 CannotEvaluatePolicy when nothing grants it but a statement the
-                evaluator cannot read might: the emulator's limit, never an IAM denial.
+            OCIError: 404 NotAuthorizedOrNotFound (OCI's answer for "not authorized") when
+                nothing grants it and ``refuse``; 501 CannotEvaluatePolicy when nothing
+                grants it but a statement the evaluator cannot read might: the emulator's
+                limit, never an IAM denial.
         """
         name = operation.rpartition(":")[2]
         decision = self.decide(
@@ -410,6 +419,8 @@ class TenancyState:
                 target=target or {},
             ),
         )
+        if decision.allowed or not (refuse or decision.undecided):
+            return decision.allowed
         if decision.undecided:
             message = (
                 f"{name} needs {need.verb} {need.resource} ({need.permission}) in "
@@ -418,25 +429,6 @@ class TenancyState:
             )
             logger.warning("%s", message)
             raise OCIError(501, "CannotEvaluatePolicy", message)
-        return decision.allowed
-
-    def require(
-        self,
-        principal: iam.Principal,
-        need: OperationPermission,
-        compartment_id: str,
-        operation: str,
-        target: dict[str, str] | None = None,
-    ) -> None:
-        """Refuse, as OCI does, an operation the policies do not grant (see :meth:`permits`).
-
-        Raises:
-            OCIError: 404 NotAuthorizedOrNotFound (OCI's answer for "not authorized"), or
-                501 CannotEvaluatePolicy.
-        """
-        if self.permits(principal, need, compartment_id, operation, target):
-            return
-        name = operation.rpartition(":")[2]
         logger.info(
             "%s refused: %s may not %s %s in %s",
             name,
