@@ -62,10 +62,14 @@ registry-tools:
 
 # The checks before pytest run side by side (make -j4): the three venvs install while apt
 # fetches the registries, and ruff, mypy and mkdocs run once the main venv is ready.
+# pytest then runs on every core (pytest-xdist; `make test PYTEST_WORKERS=0` runs it in one
+# process). PYTHONDONTWRITEBYTECODE is cleared so the many Python subprocesses the tests
+# start (the CLI, the demo, the oci CLI) reuse the bytecode the first one compiled.
+PYTEST_WORKERS ?= auto
 test:
 	$(MAKE) --no-print-directory -j4 -O test-prerequisites
 	OCI_TEI_OCI_CLI=$(abspath $(OCICLI_VENV))/bin/oci HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
-		$(BIN)/python -m pytest
+		PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 test-prerequisites: lint typecheck docs core-check registry-tools oci-cli
 

@@ -33,6 +33,7 @@ from oci_tei._engine import Outcome, Refresh, Response, Send, Step, Wait
 from oci_tei._errors import CallAbandoned, EmbeddingConnectionError, EmbeddingTimeoutError
 from oci_tei._inflight import InFlightLimit
 from oci_tei._rate_limit import RequestRateLimiter
+from oci_tei._tls import shared_ssl_context
 
 if TYPE_CHECKING:
     # Imported with the first connection pool: `import langchain_oci_tei` does not pay
@@ -140,7 +141,11 @@ class SyncTransport:
 
             with self._lock:
                 if self._client is None:
-                    http = httpx.Client(limits=_limits(self._limit.limit), follow_redirects=False)
+                    http = httpx.Client(
+                        limits=_limits(self._limit.limit),
+                        follow_redirects=False,
+                        verify=shared_ssl_context(),
+                    )
                     self._client = (http, _Requests(http))
                 client = self._client
         return client
@@ -246,7 +251,9 @@ class AsyncTransport:
                 del self._pools[dead]
         import httpx
 
-        client = httpx.AsyncClient(limits=_limits(self._limit.limit), follow_redirects=False)
+        client = httpx.AsyncClient(
+            limits=_limits(self._limit.limit), follow_redirects=False, verify=shared_ssl_context()
+        )
         if self._requests is None:
             self._requests = _Requests(client)
         keeper = self._keep(loop, client)

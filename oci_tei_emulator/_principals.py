@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -103,18 +104,24 @@ class CertificateAuthority:
     """
 
     def __init__(self, tenancy_id: str, region: str) -> None:
-        self._root_key = generate_private_key()
-        self._root_name = _name((NameOID.COMMON_NAME, "oci-tei emulator root CA"))
-        self.root = _certificate(
-            self._root_name, self._root_key.public_key(), self._root_name, self._root_key,
-            ca=True, days=3650,
-        )  # fmt: skip
-        self._inter_key = generate_private_key()
-        self._inter_name = _name((NameOID.COMMON_NAME, "oci-tei emulator intermediate CA"))
-        self.intermediate = _certificate(
-            self._inter_name, self._inter_key.public_key(), self._root_name, self._root_key,
-            ca=True, days=3650,
-        )  # fmt: skip
+        self._tenancy_id = tenancy_id
+        self._region = region
+
+    # The CA is made on first use: its three RSA keys cost about a tenth of a second of
+    # CPU, and only an instance-principal caller ever needs them.
+    @functools.cached_property
+    def _made(self) -> tuple[x509.Certificate, x509.Certificate, InstanceIdentity]:
+        tenancy_id, region = self._tenancy_id, self._region
+        root_key = generate_private_key()
+        root_name = _name((NameOID.COMMON_NAME, "oci-tei emulator root CA"))
+        root = _certificate(
+            root_name, root_key.public_key(), root_name, root_key, ca=True, days=3650
+        )
+        inter_key = generate_private_key()
+        inter_name = _name((NameOID.COMMON_NAME, "oci-tei emulator intermediate CA"))
+        intermediate = _certificate(
+            inter_name, inter_key.public_key(), root_name, root_key, ca=True, days=3650
+        )
         leaf_key = generate_private_key()
         instance_id = f"ocid1.instance.oc1.{region}.emulator{hashlib.sha1(tenancy_id.encode()).hexdigest()[:20]}"
         subject = _name(
@@ -124,16 +131,30 @@ class CertificateAuthority:
             (NameOID.ORGANIZATIONAL_UNIT_NAME, f"opc-instance:{instance_id}"),
             (NameOID.ORGANIZATIONAL_UNIT_NAME, f"opc-tenant:{tenancy_id}"),
         )
-        leaf = _certificate(
-            subject, leaf_key.public_key(), self._inter_name, self._inter_key, ca=False, days=1
-        )
-        self.identity = InstanceIdentity(
+        leaf = _certificate(subject, leaf_key.public_key(), inter_name, inter_key, ca=False, days=1)
+        identity = InstanceIdentity(
             instance_id=instance_id,
             tenancy_id=tenancy_id,
             leaf_pem=_pem(leaf),
             leaf_key_pem=private_key_pem(leaf_key),
-            intermediate_pem=_pem(self.intermediate),
+            intermediate_pem=_pem(intermediate),
         )
+        return root, intermediate, identity
+
+    @property
+    def root(self) -> x509.Certificate:
+        """The root CA certificate instance certificates chain to."""
+        return self._made[0]
+
+    @property
+    def intermediate(self) -> x509.Certificate:
+        """The intermediate CA certificate that signs the instance certificate."""
+        return self._made[1]
+
+    @property
+    def identity(self) -> InstanceIdentity:
+        """The emulated instance's certificate, key and intermediate (instance metadata)."""
+        return self._made[2]
 
     def verify_chain(self, leaf: x509.Certificate, intermediates: list[x509.Certificate]) -> None:
         """Check that ``leaf`` chains through one of ``intermediates`` to this root.

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import json
 import secrets
@@ -40,6 +41,7 @@ import httpx
 import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from oci_tei_emulator._keys import generate_private_key
@@ -94,12 +96,25 @@ class TokenAuthority:
     def __init__(self, issuer: str, service: str) -> None:
         self.issuer = issuer
         self.service = service
-        self._key = generate_private_key()
+
+    # Made on first use: an RSA key costs tens of milliseconds of CPU, and most emulators
+    # never hand out a registry token.
+    @functools.cached_property
+    def _key(self) -> rsa.RSAPrivateKey:
+        return generate_private_key()
+
+    @functools.cached_property
+    def key_id(self) -> str:
+        """The libtrust key id (``kid``) of the signing key, as the registry computes it."""
         public_der = self._key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
-        self.key_id = libtrust_key_id(public_der)
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)])
+        return libtrust_key_id(public_der)
+
+    @functools.cached_property
+    def certificate_pem(self) -> str:
+        """A self-signed certificate of the signing key: the registry's trusted bundle."""
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, self.issuer)])
         start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)
         certificate = (
             x509.CertificateBuilder()
@@ -111,10 +126,10 @@ class TokenAuthority:
             .not_valid_after(start + dt.timedelta(days=30))
             .sign(self._key, hashes.SHA256())
         )
-        self.certificate_pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
+        return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
     def __repr__(self) -> str:
-        return f"TokenAuthority({self.issuer!r}, kid={self.key_id})"
+        return f"TokenAuthority({self.issuer!r}, service={self.service!r})"
 
     def issue(self, subject: str, access: list[dict[str, Any]], ttl_s: float = 300.0) -> str:
         """A JWT granting ``access`` to ``subject``."""

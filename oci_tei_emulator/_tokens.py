@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = ["TokenClaims", "TokenError", "TokenIssuer"]
 
 import base64
+import functools
 import json
 import threading
 import time
@@ -105,8 +106,6 @@ class TokenIssuer:
     """
 
     def __init__(self, windows: Iterable[TokenExpiryWindow] = (), epoch: float | None = None):
-        self._key = generate_private_key()
-        self.public_key = self._key.public_key()
         self._lock = threading.Lock()
         self._issued: dict[str, float] = {}
         self._cutoff = float("-inf")
@@ -115,6 +114,17 @@ class TokenIssuer:
 
     def __repr__(self) -> str:
         return f"TokenIssuer(issued={len(self._issued)})"
+
+    # The key is made on first use: most emulators never issue a token, and an RSA key
+    # costs tens of milliseconds of CPU.
+    @functools.cached_property
+    def _key(self) -> rsa.RSAPrivateKey:
+        return generate_private_key()
+
+    @property
+    def public_key(self) -> rsa.RSAPublicKey:
+        """The public half of the key that signs this emulator's session tokens."""
+        return self._key.public_key()
 
     def issue(
         self,

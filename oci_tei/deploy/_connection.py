@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,6 +27,38 @@ __all__ = [
 ]
 
 
+class _AdsAuth:
+    """oracle-ads' ``default_signer()`` answer, rebuilt only when ADS's auth state changes.
+
+    Each ``default_signer()`` call builds a new signer: it reads and validates the API key
+    (about 40 ms of CPU for an RSA key) or, as a resource principal, fetches a new token. A
+    deploy makes dozens of SDK clients, and they all sign as one identity, so the answer
+    is kept as long as ``ads.set_auth`` has not been called with something else since.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state: dict[str, Any] | None = None
+        self._auth: dict[str, Any] = {}
+
+    def get(self) -> dict[str, Any]:
+        from ads.common.auth import AuthState, default_signer
+
+        with self._lock:
+            state = dict(vars(AuthState()))
+            if state != self._state:
+                self._auth = default_signer()
+                self._state = state
+            return self._auth
+
+    # A copy or a pickle starts empty: a lock does not pickle, and the signer holds the key.
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
+
+
 @dataclass(frozen=True)
 class Connection:
     """Where and as whom deploy commands call OCI.
@@ -37,6 +70,9 @@ class Connection:
 
     auth: AuthSpec = field(default_factory=AuthSpec)
     service_endpoint: str | None = None
+    _ads_auth: _AdsAuth = field(
+        default_factory=_AdsAuth, init=False, repr=False, compare=False, hash=False
+    )
 
     def ads_auth_type(self) -> str:
         """The auth type for ``ads.set_auth``: explicit, else the client's automatic choice."""
@@ -59,6 +95,13 @@ class Connection:
             kwargs["client_kwargs"] = {"service_endpoint": self.service_endpoint}
         ads.set_auth(self.ads_auth_type(), **kwargs)
 
+    def ads_auth(self) -> dict[str, Any]:
+        """oracle-ads' ``default_signer()`` for its current auth: config, signer, client kwargs.
+
+        One signer serves every client of this connection while ADS's auth is unchanged.
+        """
+        return self._ads_auth.get()
+
     def client(self, client_class: Any, *, region: str | None = None) -> Any:
         """An oci SDK client (e.g. ``oci.data_science.DataScienceClient``) as ADS would build it.
 
@@ -66,9 +109,7 @@ class Connection:
             client_class: The SDK client class.
             region: Target region when no service endpoint is set (the spec's).
         """
-        from ads.common.auth import default_signer
-
-        auth = default_signer()
+        auth = self.ads_auth()
         client = client_class(auth["config"], signer=auth["signer"], **auth["client_kwargs"])
         if region and not self.service_endpoint:
             client.base_client.set_region(region)
@@ -76,9 +117,7 @@ class Connection:
 
     def configured_region(self) -> str | None:
         """The region the identity's config or signer names, if any."""
-        from ads.common.auth import default_signer
-
-        auth = default_signer()
+        auth = self.ads_auth()
         region = (auth.get("config") or {}).get("region")
         return region or getattr(auth.get("signer"), "region", None)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from oci_tei._tls import shared_ssl_context
 from oci_tei.registry._auth import Credentials, TokenCache, code_of, message_of, parse_challenge
 from oci_tei.registry._errors import (
     ImageNotFoundError,
@@ -84,6 +85,7 @@ class RegistryClient:
         self._http = http or httpx.Client(
             timeout=httpx.Timeout(timeout_s), follow_redirects=True,
             limits=httpx.Limits(max_connections=16, max_keepalive_connections=16),
+            verify=shared_ssl_context(),
         )  # fmt: skip
         self.tokens = TokenCache(credentials, host, self._http)
 

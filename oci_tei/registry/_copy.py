@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from oci_tei._tls import shared_ssl_context
 from oci_tei.registry._auth import Anonymous, Credentials
 from oci_tei.registry._client import Manifest, RegistryClient, sha256_digest
 from oci_tei.registry._errors import (
@@ -126,6 +127,7 @@ def copy_image(
     http = httpx.Client(
         timeout=httpx.Timeout(timeout_s), follow_redirects=True,
         limits=httpx.Limits(max_connections=4 * workers + 4, max_keepalive_connections=4 * workers),
+        verify=shared_ssl_context(),
     )  # fmt: skip
     try:
         src = RegistryClient(

@@ -110,6 +110,24 @@ def test_standard_input_into_npy_with_ids(tmp_path, server):
         assert part in done.stdout
 
 
+@pytest.fixture(autouse=True)
+def _ctrl_c_reaches_children():
+    """Children start with SIGINT at its default, even when pytest itself ignores it.
+
+    A shell starts a background job (``pytest ... &``) with SIGINT ignored, and an ignored
+    signal stays ignored across exec: the ``oci-tei embed`` these tests Ctrl-C would never
+    see it. A handled signal is reset to its default in a child, so pytest handles it here.
+    """
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _wait_for(predicate, timeout=60.0):
     deadline = time.monotonic() + timeout
     while not predicate():

@@ -23,7 +23,7 @@ from oci_tei._client import EmbeddingClient
 from oci_tei.deploy._connection import Connection
 from oci_tei.deploy.steps import DeployExecutor
 from oci_tei_emulator import Emulator
-from tests.fixtures.oci import all_items
+from tests.fixtures.oci import all_items, sdk_client
 
 DEMO_SPEC = Path(__file__).resolve().parents[2] / "deploy" / "demo-minilm-emulator.yaml"
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaaociteidemo"
@@ -96,15 +96,17 @@ class DeployEnv:
     @property
     def data_science(self) -> Any:
         """A plain ``DataScienceClient`` on the emulator."""
-        return oci.data_science.DataScienceClient(
-            self._config(), service_endpoint=self.emulator.url
+        return sdk_client(
+            oci.data_science.DataScienceClient, self._config(), service_endpoint=self.emulator.url
         )
 
     @property
     def object_storage(self) -> Any:
         """A plain ``ObjectStorageClient`` on the emulator."""
-        return oci.object_storage.ObjectStorageClient(
-            self._config(), service_endpoint=self.emulator.url
+        return sdk_client(
+            oci.object_storage.ObjectStorageClient,
+            self._config(),
+            service_endpoint=self.emulator.url,
         )
 
     def deployments(self) -> list[Any]:

@@ -13,6 +13,8 @@ from typing import Any
 
 import oci
 
+from tests.fixtures.oci import sdk_client
+
 from .emulated import COMPARTMENT, DeployEnv
 
 COMPARTMENT_NAME = "oci-tei-demo"
@@ -79,7 +81,9 @@ class Strict:
     def identity(self) -> Any:
         """A plain ``IdentityClient`` on the emulator."""
         config = dict(oci.config.from_file(str(self.env.oci_config)))
-        return oci.identity.IdentityClient(config, service_endpoint=self.env.emulator.url)
+        return sdk_client(
+            oci.identity.IdentityClient, config, service_endpoint=self.env.emulator.url
+        )
 
     def add_policy(self, statements: Sequence[str], name: str = "oci-tei") -> None:
         """CreatePolicy in the tenancy, as an administrator would."""

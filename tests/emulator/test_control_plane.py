@@ -12,7 +12,7 @@ import oci
 import pytest
 
 from oci_tei_emulator._containers import ContainerError, check_image_on_shape
-from tests.fixtures.oci import all_items
+from tests.fixtures.oci import all_items, sdk_client
 
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaatest"
 PROJECT = "ocid1.datascienceproject.oc1.iad.aaaaaaaatest"
@@ -21,8 +21,8 @@ PROJECT = "ocid1.datascienceproject.oc1.iad.aaaaaaaatest"
 def _clients(emu, oci_config: Path):
     config = oci.config.from_file(str(oci_config))
     return (
-        oci.object_storage.ObjectStorageClient(config, service_endpoint=emu.url),
-        oci.data_science.DataScienceClient(config, service_endpoint=emu.url),
+        sdk_client(oci.object_storage.ObjectStorageClient, config, service_endpoint=emu.url),
+        sdk_client(oci.data_science.DataScienceClient, config, service_endpoint=emu.url),
     )
 
 

@@ -250,10 +250,8 @@ def run_preflight(
 
 def _caller(session: DeploySession) -> tuple[str, str]:
     """(user OCID or "", tenancy OCID or "") of the identity deploy runs as."""
-    from ads.common.auth import default_signer
-
     session.configure()
-    auth = default_signer()
+    auth = session.connection.ads_auth()
     config = auth.get("config") or {}
     user, tenancy = str(config.get("user") or ""), str(config.get("tenancy") or "")
     token_file = config.get("security_token_file")

@@ -26,20 +26,18 @@ __all__ = ["CopyImage", "ensure_image"]
 
 
 def _oci_credentials(session: DeploySession) -> Any:
-    from ads.common.auth import default_signer
-
     from oci_tei._auth import RequestSigner
     from oci_tei.registry import OciCredentials
 
     session.configure()
     # The signer oracle-ads built for this connection, so every call signs as one identity.
-    return OciCredentials(RequestSigner(session.connection.auth, default_signer()["signer"]))
+    return OciCredentials(
+        RequestSigner(session.connection.auth, session.connection.ads_auth()["signer"])
+    )
 
 
 def _tenancy(session: DeploySession, spec: DeploySpec) -> str:
-    from ads.common.auth import default_signer
-
-    auth = default_signer()
+    auth = session.connection.ads_auth()
     tenancy = (auth.get("config") or {}).get("tenancy") or getattr(
         auth.get("signer"), "tenancy_id", None
     )
