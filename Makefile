@@ -10,6 +10,12 @@ TORCH_INDEX ?=
 # Versions known to pass together; `make CONSTRAINTS=` installs the newest instead.
 CONSTRAINTS ?= constraints.txt
 STAMP := $(VENV)/.oci-tei-installed
+# Bytecode is compiled on first import and kept: pip installs with --no-compile, because
+# compiling every module of torch, the oci SDK, ADS... up front costs a minute of CPU for
+# modules never imported. An empty PYTHONDONTWRITEBYTECODE lets Python write the .pyc
+# files (machines that set it to 1 would otherwise compile each import in every process).
+PIP_INSTALL = -m pip install -q --no-compile
+export PYTHONDONTWRITEBYTECODE :=
 # The unmodified `oci` CLI (PyPI oci-cli) in a venv of its own: it pins an exact `oci`
 # version, so it cannot share .venv. tests/emulator/test_seed_replay.py drives it.
 OCICLI_VENV ?= .venv-ocicli
@@ -22,9 +28,9 @@ CORE_STAMP := $(CORE_VENV)/.oci-tei-core
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH)"
-	$(BIN)/python -m pip install -q $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) -e ".[dev,bench]" "$(TORCH)"
+	$(BIN)/python $(PIP_INSTALL) --upgrade pip
+	$(BIN)/python $(PIP_INSTALL) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH)"
+	$(BIN)/python $(PIP_INSTALL) $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) -e ".[dev,bench]" "$(TORCH)"
 	@$(BIN)/python -c "import torch, sys; sys.exit('CUDA build of torch installed' if torch.version.cuda else 0)"
 	touch $@
 
@@ -63,20 +69,19 @@ registry-tools:
 # The checks before pytest run side by side (make -j4): the three venvs install while apt
 # fetches the registries, and ruff, mypy and mkdocs run once the main venv is ready.
 # pytest then runs on every core (pytest-xdist; `make test PYTEST_WORKERS=0` runs it in one
-# process). PYTHONDONTWRITEBYTECODE is cleared so the many Python subprocesses the tests
-# start (the CLI, the demo, the oci CLI) reuse the bytecode the first one compiled.
+# process).
 PYTEST_WORKERS ?= auto
 test:
 	$(MAKE) --no-print-directory -j4 -O test-prerequisites
 	OCI_TEI_OCI_CLI=$(abspath $(OCICLI_VENV))/bin/oci HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
-		PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+		$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 test-prerequisites: lint typecheck docs core-check registry-tools oci-cli
 
 $(OCICLI_STAMP):
 	test -x $(OCICLI_VENV)/bin/python || $(PYTHON) -m venv $(OCICLI_VENV)
-	$(OCICLI_VENV)/bin/python -m pip install -q --upgrade pip
-	$(OCICLI_VENV)/bin/python -m pip install -q oci-cli
+	$(OCICLI_VENV)/bin/python $(PIP_INSTALL) --upgrade pip
+	$(OCICLI_VENV)/bin/python $(PIP_INSTALL) oci-cli
 	touch $@
 
 oci-cli: $(OCICLI_STAMP)
@@ -87,11 +92,11 @@ oci-cli: $(OCICLI_STAMP)
 $(CORE_STAMP): pyproject.toml $(CONSTRAINTS)
 	rm -rf $(CORE_VENV)
 	$(PYTHON) -m venv $(CORE_VENV)
-	$(CORE_VENV)/bin/python -m pip install -q $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) .
+	$(CORE_VENV)/bin/python $(PIP_INSTALL) $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) .
 	touch $@
 
 core-check: install $(CORE_STAMP)
-	$(CORE_VENV)/bin/python -m pip install -q --no-deps --force-reinstall .
+	$(CORE_VENV)/bin/python $(PIP_INSTALL) --no-deps --force-reinstall .
 	HF_HUB_OFFLINE=1 $(BIN)/python .ci/core_check.py $(CORE_VENV)/bin/python
 
 bench: install
