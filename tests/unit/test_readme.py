@@ -1,7 +1,9 @@
 """The README stays short and its links land: mkdocs checks the pages in docs/, not the README.
 
 The README is the front page (and PyPI's long description): what oci-tei is, install, the two
-commands for a fresh machine, a quickstart per framework and the layout. Everything else lives
+commands for a fresh machine, a quickstart per framework, the emulator's operations per
+service (issue 17: kept equal to docs/emulator-services.md, which a test keeps equal to the
+emulator's routes) and the layout. Everything else lives
 in docs/, where ``make docs`` (strict) checks every page, link and anchor; this test does the
 same for the README's own links into docs/, with the anchors mkdocs' ``toc`` extension makes.
 """
@@ -52,3 +54,26 @@ def test_every_relative_link_in_the_readme_lands() -> None:
         elif anchor and anchor not in _anchors(page):
             broken.append(f"{target}: no heading with that anchor")
     assert not broken, broken
+
+
+def _operations(markdown: str) -> dict[str, list[str]]:
+    """Service -> operations: the tables of docs/emulator-services.md."""
+    found: dict[str, list[str]] = {}
+    for section in re.split(r"^## ", markdown, flags=re.M)[1:]:
+        title = section.splitlines()[0].split(" — ")[0]
+        rows = re.findall(r"^\| ([A-Za-z][A-Za-z ()/-]*?) \| `", section, flags=re.M)
+        if rows:
+            found[title] = rows
+    return found
+
+
+def test_the_readme_lists_every_emulated_operation_per_service() -> None:
+    services = _operations((ROOT / "docs" / "emulator-services.md").read_text(encoding="utf-8"))
+    assert services
+    listed = {
+        name: [op.strip() for op in ops.split(", ")]
+        for name, ops in re.findall(r"^\* \*\*(.+?)\*\*: (.+)$", README, flags=re.M)
+    }
+    assert listed == services
+    assert "404 `NotFound`" in README
+    assert "405 `MethodNotAllowed`" in README
