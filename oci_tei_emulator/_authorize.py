@@ -4,8 +4,8 @@
 is; :data:`oci_tei.contract._permissions.OPERATION_PERMISSIONS` says what that operation
 needs (verb, resource type, permission; each row cites its policy reference). The
 middleware finds the compartment the operation acts in (a create body's or a list's
-``compartmentId``, the resource's own compartment, the bucket's, a Logging work request's,
-each scope a log search names, or the tenancy), answers 404 NotAuthorizedOrNotFound when
+``compartmentId``, the resource's own compartment, the bucket's, each scope a log search
+names, or the tenancy), answers 404 NotAuthorizedOrNotFound when
 that compartment does not exist or no policy grants the need, and lets the handler run
 otherwise. A move (``MOVE_OPERATIONS``) needs its permission in the target compartment
 (the body's ``compartmentId``, which must exist) too. A decision that depends on a
@@ -26,7 +26,9 @@ Identity writes (CreateCompartment, CreatePolicy, CreateGroup, AddUserToGroup,
 CreateDynamicGroup) — the emulator's callers administer its tenancy, as OCI's
 Administrators group does; the instance-metadata and federation endpoints (they issue the
 credentials that signing needs); OCIR's token service, which grants each scope by the
-caller's ``repos`` policies itself. An open (non-strict) tenancy skips all of this.
+caller's ``repos`` policies itself. Not authorized because OCI states no permission for
+them (:data:`UNSTATED`: Logging's GetWorkRequest): a valid signature is all they ask. An
+open (non-strict) tenancy skips all of this.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from oci_tei_emulator._datascience import STATE
 from oci_tei_emulator._errors import OCIError, not_authenticated
 from oci_tei_emulator._gateway import CONTEXT
 from oci_tei_emulator._log_search import parse_query
-from oci_tei_emulator._logging_api import LOGGING, log_group_compartment
+from oci_tei_emulator._logging_api import log_group_compartment
 from oci_tei_emulator._objectstorage import STORE
 from oci_tei_emulator._ocir import OCIR
 from oci_tei_emulator._private_endpoints import PRIVATE_ENDPOINTS
@@ -56,6 +58,7 @@ __all__ = [
     "FILTERED",
     "ROUTES",
     "UNAUTHORIZED_PREFIXES",
+    "UNSTATED",
     "authorize_middleware",
 ]
 
@@ -155,7 +158,6 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", f"{_ID}/subnets"): "CreateSubnet",
     ("GET", f"{_ID}/subnets/{{id}}"): "GetSubnet",
     ("POST", "/20180401/metrics/actions/summarizeMetricsData"): "SummarizeMetricsData",
-    ("GET", "/20200531/workRequests/{id}"): "logging:GetWorkRequest",
     ("POST", "/20190909/search"): "SearchLogs",
 }
 #: Identity writes: the tenancy's administration, not authorized (see the module doc).
@@ -170,6 +172,12 @@ ADMINISTRATION: dict[tuple[str, str], str] = {
 #: their handler filters (SearchResources: "Details for Search").
 FILTERED: dict[tuple[str, str], str] = {
     ("POST", "/20180409/resources"): "SearchResources",
+}
+#: Operations OCI's policy references name no permission for
+#: (:data:`oci_tei.contract._permissions.UNSTATED_PERMISSIONS`): a valid signature is all
+#: that is asked, as nothing states more.
+UNSTATED: dict[tuple[str, str], str] = {
+    ("GET", "/20200531/workRequests/{id}"): "logging:GetWorkRequest",
 }
 #: Paths the middleware leaves to their handlers: credentials; the predict gateway, which
 #: authorizes once it has verified the signature over the body; OCIR's token service, which
@@ -331,10 +339,6 @@ def _resource_compartment(
     if operation == "GetCompartment":
         found = state.compartment(ocid)
         return None if found is None else str(found.id)
-    if operation == "logging:GetWorkRequest":
-        with request.app[LOGGING].lock:
-            work_request = request.app[LOGGING].work_requests.get(ocid)
-        return None if work_request is None else str(work_request.compartment_id)
     ds = request.app[STATE]
     if "WorkRequest" in operation:
         record = ds.work_requests.get(ocid)

@@ -55,6 +55,7 @@ __all__ = [
     "OPERATION_PERMISSIONS",
     "RESOURCE_FAMILIES",
     "SEARCH_RESULT_PERMISSIONS",
+    "UNSTATED_PERMISSIONS",
     "VERBS",
     "NeededPermission",
     "OperationPermission",
@@ -405,13 +406,6 @@ OPERATION_PERMISSIONS: dict[str, OperationPermission] = {
     "SearchLogs": OperationPermission(
         "read", "log-content", "LOG_CONTENT_READ", LOGGING_POLICY_REFERENCE
     ),
-    # Logging's GetWorkRequest (keyed with its service: Data Science has one of the same
-    # name). The Logging policy reference lists no permission for it (silent); its work
-    # requests are log-group operations, so the least log-group permission, inspect, is
-    # asked in the work request's compartment (inferred).
-    "logging:GetWorkRequest": OperationPermission(
-        "inspect", "log-groups", "LOG_GROUP_INSPECT", LOGGING_POLICY_REFERENCE
-    ),
     # IAM reads (writes are the tenancy administrator's, see the emulator's docs)
     "GetTenancy": _iam("inspect", "tenancies", "TENANCY_INSPECT"),
     "ListRegionSubscriptions": _iam("inspect", "tenancies", "TENANCY_INSPECT"),
@@ -423,6 +417,17 @@ OPERATION_PERMISSIONS: dict[str, OperationPermission] = {
     "ListGroups": _iam("inspect", "groups", "GROUP_INSPECT"),
     "ListUserGroupMemberships": _iam("inspect", "groups", "GROUP_INSPECT"),
     "ListDynamicGroups": _iam("inspect", "dynamic-groups", "DYNAMIC_GROUP_INSPECT"),
+}
+
+#: Operations the emulator serves for which OCI's policy references name no permission:
+#: OCI is silent, so nothing is asked beyond a valid signature (the emulator enforces only
+#: what a source states). Operation -> what was read.
+UNSTATED_PERMISSIONS: dict[str, str] = {
+    # Keyed with its service: Data Science has a GetWorkRequest of its own (cited above).
+    "logging:GetWorkRequest": (
+        "Logging's policy reference (Permissions Required for Each API Operation) lists no "
+        "work-request operation: " + LOGGING_POLICY_REFERENCE
+    ),
 }
 
 #: The operations that move a resource to the body's ``compartmentId`` -> the source saying
