@@ -34,6 +34,8 @@ class _AdsAuth:
     (about 40 ms of CPU for an RSA key) or, as a resource principal, fetches a new token. A
     deploy makes dozens of SDK clients, and they all sign as one identity, so the answer
     is kept as long as ``ads.set_auth`` has not been called with something else since.
+    A session token is the exception: its signer never rereads the token file, and a
+    long deploy must pick up an ``oci session refresh`` made meanwhile, as before.
     """
 
     def __init__(self) -> None:
@@ -46,6 +48,8 @@ class _AdsAuth:
 
         with self._lock:
             state = dict(vars(AuthState()))
+            if state.get("oci_iam_type") == "security_token":
+                return default_signer()  # type: ignore[no-any-return]
             if state != self._state:
                 self._auth = default_signer()
                 self._state = state

@@ -42,3 +42,18 @@ def test_a_copy_or_pickle_of_a_connection_holds_no_signer(tmp_path, oci_keys, re
         assert twin == connection
         assert b"PRIVATE KEY" not in pickle.dumps(twin)
         assert twin.client(oci.identity.IdentityClient) is not None
+
+
+def test_a_session_token_is_read_again_for_each_client(tmp_path, emulator, restore_ads_auth):
+    # `oci session refresh` rewrites the token file while a long deploy waits: each new
+    # client must sign with the token on disk now, as before the signer was kept.
+    emu = emulator()
+    config = emu.session_token_config(tmp_path / "session")
+    connection = Connection(AuthSpec("security_token", None, str(config)), emu.url)
+    connection.configure_ads()
+    first = connection.client(oci.object_storage.ObjectStorageClient)
+    assert first.get_namespace().data == emu.namespace
+    emu.session_token_config(tmp_path / "session")  # a refresh: new key, new token
+    second = connection.client(oci.object_storage.ObjectStorageClient)
+    assert second.base_client.signer is not first.base_client.signer
+    assert second.get_namespace().data == emu.namespace
